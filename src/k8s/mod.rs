@@ -1,0 +1,1 @@
+//! Where pod specs live and the hardening rules. Never touches text: asks `yaml` for changes.

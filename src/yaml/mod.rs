@@ -1,0 +1,2 @@
+//! The format-preserving YAML editor. Knows nothing about Kubernetes.
+pub mod tree;
