@@ -4,8 +4,14 @@
 //! edit, verify) -> `report` prints diffs, findings and the summary. `check` audits against the
 //! Pod Security Standards with the same pod-spec finder.
 
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod diff;
 pub mod finding;
-pub mod settings;
-pub mod yaml;
-pub mod k8s;
 pub mod fix;
+pub mod k8s;
+pub mod report;
+pub mod settings;
+pub mod walk;
+pub mod yaml;

@@ -1,1 +1,4 @@
 //! Where pod specs live and the hardening rules. Never touches text: asks `yaml` for changes.
+
+pub mod find;
+pub mod pss;
