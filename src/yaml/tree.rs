@@ -1,6 +1,12 @@
 //! The span tree: every node of every document in a stream, with byte ranges, built from
 //! yaml-rust2's events using only `(line, col)` markers (see `text::LineIndex`).
 
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use super::lex;
+use super::text::LineIndex;
+
 /// Index of a node in `Tree::nodes`.
 pub type NodeId = usize;
 
@@ -187,5 +193,484 @@ impl Tree {
             Kind::Map { entries, .. } => entries.iter().find(|(_, v)| *v == id).map(|&(k, _)| k),
             _ => None,
         }
+    }
+}
+
+/// Why a text could not be turned into a tree. `line` and `col` are 1-based.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.col, self.message)
+    }
+}
+
+/// Deepest nesting accepted. The parser is iterative, but nothing useful is this deep and the
+/// limit keeps every later walk cheap.
+pub const MAX_DEPTH: usize = 500;
+
+/// Parses a whole stream (no BOM: see `text::strip_bom`) into a span tree.
+///
+/// Fails on invalid YAML, on duplicate keys and on nesting deeper than `MAX_DEPTH`.
+pub fn parse(text: &str) -> Result<Tree, ParseError> {
+    // yaml-rust2 is not expected to panic, but a format-preserving editor must never take the
+    // process down over one odd file: a panic becomes a parse error.
+    match std::panic::catch_unwind(|| Builder::new(text).run()) {
+        Ok(result) => result,
+        Err(_) => Err(ParseError {
+            line: 1,
+            col: 1,
+            message: "the YAML parser failed on this input".to_string(),
+        }),
+    }
+}
+
+struct Frame {
+    node: NodeId,
+    /// For mappings: the key waiting for its value.
+    pending_key: Option<NodeId>,
+    flow: bool,
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    index: LineIndex,
+    tree: Tree,
+    stack: Vec<Frame>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(text: &'a str) -> Builder<'a> {
+        Builder { text, index: LineIndex::new(text), tree: Tree::default(), stack: Vec::new() }
+    }
+
+    fn error_at(&self, mark: &Marker, message: impl Into<String>) -> ParseError {
+        ParseError { line: mark.line(), col: mark.col() + 1, message: message.into() }
+    }
+
+    fn run(mut self) -> Result<Tree, ParseError> {
+        let mut parser = Parser::new_from_str(self.text);
+        loop {
+            let (event, mark) = parser.next_token().map_err(|e| ParseError {
+                line: e.marker().line(),
+                col: e.marker().col() + 1,
+                message: e.info().to_string(),
+            })?;
+            let offset = self.index.offset(self.text, mark.line(), mark.col());
+            match event {
+                Event::StreamEnd => break,
+                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+                Event::DocumentStart => {}
+                Event::Scalar(value, style, anchor, tag) => {
+                    let style = match style {
+                        TScalarStyle::Plain => ScalarStyle::Plain,
+                        TScalarStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+                        TScalarStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+                        TScalarStyle::Literal => ScalarStyle::Literal,
+                        TScalarStyle::Folded => ScalarStyle::Folded,
+                    };
+                    let (start, end) = self.scalar_span(&value, style, offset);
+                    let id = self.push_node(Kind::Scalar { value, style }, start, end, anchor, tag);
+                    self.attach(id, &mark)?;
+                }
+                Event::Alias(anchor) => {
+                    let end = lex::alias_end(self.text, offset);
+                    let id = self.push_node(Kind::Alias { anchor }, offset, end, 0, None);
+                    self.attach(id, &mark)?;
+                }
+                Event::MappingStart(anchor, tag) => {
+                    let in_flow = self.in_flow();
+                    let flow = in_flow || self.text[offset..].starts_with('{');
+                    let kind = Kind::Map { entries: Vec::new(), flow };
+                    let id = self.push_node(kind, offset, offset, anchor, tag);
+                    self.attach(id, &mark)?;
+                    self.open(id, flow, &mark)?;
+                }
+                Event::SequenceStart(anchor, tag) => {
+                    let in_flow = self.in_flow();
+                    let flow = in_flow || self.text[offset..].starts_with('[');
+                    let kind = Kind::Seq { items: Vec::new(), flow, indentless: false };
+                    let id = self.push_node(kind, offset, offset, anchor, tag);
+                    self.attach(id, &mark)?;
+                    self.open(id, flow, &mark)?;
+                }
+                Event::MappingEnd | Event::SequenceEnd => {
+                    let frame = self.stack.pop().expect("the parser balances start and end events");
+                    self.close(frame.node, offset);
+                }
+            }
+        }
+        Ok(self.tree)
+    }
+
+    fn in_flow(&self) -> bool {
+        self.stack.last().is_some_and(|f| f.flow)
+    }
+
+    fn open(&mut self, id: NodeId, flow: bool, mark: &Marker) -> Result<(), ParseError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.error_at(mark, format!("nesting deeper than {MAX_DEPTH} levels")));
+        }
+        self.stack.push(Frame { node: id, pending_key: None, flow });
+        Ok(())
+    }
+
+    fn push_node(
+        &mut self,
+        kind: Kind,
+        start: usize,
+        end: usize,
+        anchor: usize,
+        tag: Option<yaml_rust2::parser::Tag>,
+    ) -> NodeId {
+        let (line, col) = self.index.position(self.text, start);
+        let parent = self.stack.last().map(|f| f.node);
+        self.tree.nodes.push(Node {
+            kind,
+            start,
+            end,
+            line,
+            col,
+            anchor,
+            tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+            parent,
+        });
+        self.tree.nodes.len() - 1
+    }
+
+    /// Where a scalar's text starts and ends.
+    fn scalar_span(&self, value: &str, style: ScalarStyle, offset: usize) -> (usize, usize) {
+        let text = self.text;
+        match style {
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                (offset, lex::quoted_end(text, offset))
+            }
+            ScalarStyle::Literal | ScalarStyle::Folded => {
+                if value.is_empty() {
+                    // An empty block scalar's marker is the next token: its text is the header.
+                    let h = lex::block_header_before(text, offset);
+                    (h, lex::header_end(text, h))
+                } else {
+                    (offset, lex::block_scalar_end(text, offset))
+                }
+            }
+            ScalarStyle::Plain if value.is_empty() => {
+                // `key:` or `-` with nothing: the marker is the next token; place the empty node
+                // right after its indicator.
+                let at = self.empty_position(offset);
+                (at, at)
+            }
+            ScalarStyle::Plain => {
+                let (flow, min_indent, single_line) = self.plain_context();
+                (offset, lex::plain_end(text, offset, flow, min_indent, single_line))
+            }
+        }
+    }
+
+    /// Context for lexing a plain scalar that is about to be attached to the top frame.
+    fn plain_context(&self) -> (bool, isize, bool) {
+        let Some(frame) = self.stack.last() else { return (false, -1, false) };
+        let node = &self.tree.nodes[frame.node];
+        match &node.kind {
+            Kind::Map { flow, entries } => {
+                let is_key = frame.pending_key.is_none();
+                let col = match entries.first() {
+                    Some(&(k, _)) => self.tree.nodes[k].col as isize,
+                    None if is_key => -1,
+                    None => frame.pending_key.map_or(-1, |k| self.tree.nodes[k].col as isize),
+                };
+                (*flow, col, is_key && !*flow)
+            }
+            Kind::Seq { flow, .. } => (*flow, node.col as isize, false),
+            _ => (false, -1, false),
+        }
+    }
+
+    /// Position of an empty scalar: just after the `:` of its key or the `-` of its item.
+    fn empty_position(&self, marker: usize) -> usize {
+        let Some(frame) = self.stack.last() else { return marker };
+        let node = &self.tree.nodes[frame.node];
+        let from = match (&node.kind, frame.pending_key) {
+            (Kind::Map { .. }, Some(key)) => self.tree.nodes[key].end,
+            (Kind::Map { entries, .. }, None) => match entries.last() {
+                Some(&(_, v)) => self.tree.nodes[v].end,
+                None => return marker,
+            },
+            (Kind::Seq { items, flow: false, .. }, _) => match items.last() {
+                Some(&last) => self.tree.nodes[last].end,
+                None => node.start,
+            },
+            _ => return marker,
+        };
+        let want = if matches!(node.kind, Kind::Map { .. }) && frame.pending_key.is_some() {
+            b':'
+        } else {
+            b'-'
+        };
+        match lex::find_indicator(self.text, from, marker, want) {
+            Some(i) => i + 1,
+            None => marker.min(from.max(marker)),
+        }
+    }
+
+    /// Adds a finished (or just opened) node to the collection on top of the stack.
+    fn attach(&mut self, id: NodeId, mark: &Marker) -> Result<(), ParseError> {
+        let Some(frame) = self.stack.last_mut() else {
+            self.tree.docs.push(Document { root: id });
+            return Ok(());
+        };
+        let parent = frame.node;
+        let child_start = self.tree.nodes[id].start;
+        let child_is_scalar_key = matches!(self.tree.nodes[id].kind, Kind::Scalar { .. });
+        match &mut self.tree.nodes[parent].kind {
+            Kind::Map { entries, .. } => match frame.pending_key.take() {
+                None => {
+                    if entries.is_empty() && child_is_scalar_key {
+                        // A block mapping's marker is the `:` of its first key: its text
+                        // starts at that key.
+                        let flow = frame.flow;
+                        if !flow {
+                            let (line, col) = (self.tree.nodes[id].line, self.tree.nodes[id].col);
+                            let p = &mut self.tree.nodes[parent];
+                            p.start = child_start;
+                            p.line = line;
+                            p.col = col;
+                        }
+                    }
+                    frame.pending_key = Some(id);
+                }
+                Some(key) => {
+                    entries.push((key, id));
+                    if let Some(dup) = self.duplicate_key(parent, key) {
+                        let (line, col) = (self.tree.nodes[key].line, self.tree.nodes[key].col);
+                        let first = self.tree.nodes[dup].line;
+                        return Err(ParseError {
+                            line,
+                            col: col + 1,
+                            message: format!(
+                                "duplicate key `{}` (first defined on line {first})",
+                                self.tree.str(key).unwrap_or("?")
+                            ),
+                        });
+                    }
+                }
+            },
+            Kind::Seq { items, flow, .. } => {
+                let first = items.is_empty();
+                items.push(id);
+                if first {
+                    let seq_start = self.tree.nodes[parent].start;
+                    let starts_here = child_start == seq_start;
+                    if starts_here && !self.stack_flow_above(parent) {
+                        // `key:\n- [y]` or `- - z`: the outer sequence's marker is its first
+                        // item's; it is a block sequence whose dash sits before.
+                        if let Kind::Seq { flow, .. } = &mut self.tree.nodes[parent].kind {
+                            *flow = false;
+                        }
+                        if let Some(f) = self.stack.last_mut() {
+                            f.flow = false;
+                        }
+                    }
+                }
+            }
+            _ => unreachable!("only collections are pushed on the stack"),
+        }
+        let _ = mark;
+        Ok(())
+    }
+
+    /// Whether a flow collection encloses `id` (then `[` really is a flow sequence).
+    fn stack_flow_above(&self, id: NodeId) -> bool {
+        let mut p = self.tree.nodes[id].parent;
+        while let Some(n) = p {
+            if matches!(self.tree.nodes[n].kind, Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. })
+            {
+                return true;
+            }
+            p = self.tree.nodes[n].parent;
+        }
+        false
+    }
+
+    /// An earlier key of `map` equal to `key` (scalar keys only).
+    fn duplicate_key(&self, map: NodeId, key: NodeId) -> Option<NodeId> {
+        let Kind::Scalar { value, .. } = &self.tree.nodes[key].kind else { return None };
+        let Kind::Map { entries, .. } = &self.tree.nodes[map].kind else { return None };
+        entries[..entries.len() - 1].iter().map(|&(k, _)| k).find(|&k| {
+            matches!(&self.tree.nodes[k].kind, Kind::Scalar { value: v, .. } if v == value)
+        })
+    }
+
+    /// Computes a collection's end when its end event arrives.
+    fn close(&mut self, id: NodeId, end_marker: usize) {
+        let text = self.text;
+        let node = &self.tree.nodes[id];
+        let last_child = match &node.kind {
+            Kind::Map { entries, .. } => entries.last().map(|&(_, v)| v),
+            Kind::Seq { items, .. } => items.last().copied(),
+            _ => None,
+        };
+        let braced = text[node.start..].starts_with(['{', '[']);
+        let flow = matches!(node.kind, Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. });
+        let end = if flow && braced {
+            lex::flow_end(text, end_marker)
+        } else {
+            last_child.map_or(node.start, |c| self.tree.nodes[c].end)
+        };
+        let indentless = match (&node.kind, node.parent) {
+            (Kind::Seq { flow: false, items, .. }, Some(p)) => match &self.tree.nodes[p].kind {
+                Kind::Map { flow: false, .. } => {
+                    let pcol = self.tree.nodes[p].col;
+                    let first = items.first().map(|&i| self.tree.nodes[i].start);
+                    let dash = first.and_then(|f| lex::dash_before(text, f)).unwrap_or(node.start);
+                    self.index.position(text, dash).1 == pcol
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        // A block sequence starts at its first dash (an indentless one's marker is after it).
+        let dash = match (&self.tree.nodes[id].kind, last_child) {
+            (Kind::Seq { flow: false, items, .. }, Some(_)) => {
+                lex::dash_before(text, self.tree.nodes[items[0]].start)
+            }
+            _ => None,
+        };
+        let node = &mut self.tree.nodes[id];
+        if let Some(d) = dash.filter(|&d| d < node.start) {
+            node.start = d;
+            (node.line, node.col) = self.index.position(text, d);
+        }
+        node.end = end.max(node.start);
+        if let Kind::Seq { indentless: i, .. } = &mut node.kind {
+            *i = indentless;
+        }
+    }
+}
+
+impl Tree {
+    /// A readable outline of every node and its text, for tests and debugging.
+    pub fn dump(&self, text: &str) -> String {
+        let mut out = String::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            let mut depth = 0;
+            let mut p = n.parent;
+            while let Some(q) = p {
+                depth += 1;
+                p = self.nodes[q].parent;
+            }
+            let kind = match &n.kind {
+                Kind::Scalar { style, .. } => format!("scalar {style:?}"),
+                Kind::Map { flow, .. } => format!("map{}", if *flow { " flow" } else { "" }),
+                Kind::Seq { flow, indentless, .. } => format!(
+                    "seq{}{}",
+                    if *flow { " flow" } else { "" },
+                    if *indentless { " indentless" } else { "" }
+                ),
+                Kind::Alias { .. } => "alias".to_string(),
+            };
+            out.push_str(&format!(
+                "{i:3} {}{kind} {}:{} {:?}\n",
+                "  ".repeat(depth),
+                n.line,
+                n.col,
+                &text[n.start..n.end]
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(text: &str) -> Vec<String> {
+        let tree = parse(text).unwrap();
+        tree.nodes.iter().map(|n| text[n.start..n.end].to_string()).collect()
+    }
+
+    #[test]
+    fn block_mapping_starts_at_first_key_not_colon() {
+        let t = "a: 1\nb:\n  c: x # comment\n  d: [1, 2]\n# trailing\n";
+        let s = spans(t);
+        assert_eq!(s[0], "a: 1\nb:\n  c: x # comment\n  d: [1, 2]");
+        assert_eq!(s[4], "c: x # comment\n  d: [1, 2]");
+        assert_eq!(s[6], "x");
+        assert_eq!(s[8], "[1, 2]");
+    }
+
+    #[test]
+    fn indentless_sequence_starts_at_dash() {
+        let t = "k:\n- name: a\n  image: b\n- [y]\n";
+        let tree = parse(t).unwrap();
+        let seq = tree.get(tree.docs[0].root, "k").unwrap();
+        let n = tree.node(seq);
+        assert_eq!(&t[n.start..n.end], "- name: a\n  image: b\n- [y]");
+        assert!(matches!(n.kind, Kind::Seq { flow: false, indentless: true, .. }));
+        assert_eq!((n.line, n.col), (2, 0));
+        let t = "k:\n  -   name: a\n";
+        let tree = parse(t).unwrap();
+        let seq = tree.get(tree.docs[0].root, "k").unwrap();
+        assert!(matches!(tree.node(seq).kind, Kind::Seq { indentless: false, .. }));
+        assert_eq!(tree.node(seq).col, 2);
+        let item = tree.items(seq)[0];
+        assert_eq!(tree.node(item).col, 6);
+    }
+
+    #[test]
+    fn empty_value_sits_after_its_colon() {
+        let t = "a:\n# c\nb: ~\n";
+        let tree = parse(t).unwrap();
+        let a = tree.get(tree.docs[0].root, "a").unwrap();
+        assert_eq!((tree.node(a).start, tree.node(a).end), (2, 2));
+        assert!(tree.is_null(a));
+    }
+
+    #[test]
+    fn block_scalar_span_is_its_content() {
+        let t = "a: |\n  \u{e9}t\u{e9} — long line\n  x\nb: 1\n";
+        let s = spans(t);
+        assert_eq!(s[2], "\u{e9}t\u{e9} — long line\n  x");
+        // Positions after a block scalar with non-ASCII text stay exact (index drift is ignored).
+        assert_eq!(s[3], "b");
+    }
+
+    #[test]
+    fn flow_collections_and_trailing_comma() {
+        let t = "a: {x: 1, }\nb: [1, 2]\n";
+        let s = spans(t);
+        assert_eq!(s[2], "{x: 1, }");
+        assert_eq!(s[6], "[1, 2]");
+    }
+
+    #[test]
+    fn anchors_aliases_and_duplicates() {
+        let t = "a: &x {k: 1}\nb: *x\n";
+        let tree = parse(t).unwrap();
+        let root = tree.docs[0].root;
+        assert_eq!(tree.get_path(root, &["b", "k"]).and_then(|n| tree.as_int(n)), Some(1));
+        let err = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!((err.line, err.col), (3, 1));
+        assert!(err.message.contains("duplicate key `a`"), "{}", err.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_a_clean_error() {
+        let t = "[".repeat(100_000);
+        let err = parse(&t).unwrap_err();
+        assert!(err.message.contains("nesting") || err.message.contains("recursion"), "{}", err.message);
+    }
+
+    #[test]
+    fn multi_document_stream() {
+        let t = "---\na: 1\n...\n---\nb: 2\n";
+        let tree = parse(t).unwrap();
+        assert_eq!(tree.docs.len(), 2);
     }
 }
