@@ -4,8 +4,13 @@
 
 use serde::Serialize;
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
+use crate::k8s::find::{find_pod_specs, is_kubernetes_object};
+use crate::k8s::harden::harden_pod;
 use crate::settings::Settings;
+use crate::yaml::edit::Editor;
+use crate::yaml::text::{LineIndex, strip_bom};
+use crate::yaml::tree::{Tree, parse};
 
 /// Why a file was left alone without being an error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -22,7 +27,7 @@ pub enum SkipReason {
 /// Why a file could not be processed. The file is left byte-for-byte as it was.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FileError {
-    /// `invalid-yaml`, `not-utf8`, `duplicate-key`, `too-deep`, `verification-failed`, ...
+    /// `invalid-yaml`, `not-utf8`, `verification-failed`, `not-idempotent`.
     pub kind: String,
     /// 1-based line and column of the problem, when known.
     pub line: Option<usize>,
@@ -61,8 +66,155 @@ pub struct FileReport {
     pub stats: Stats,
 }
 
+impl FileReport {
+    fn new(outcome: Outcome) -> FileReport {
+        FileReport { outcome, findings: Vec::new(), stats: Stats::default() }
+    }
+}
+
+/// The text of a file as UTF-8, or an error naming the first bad byte's line and column.
+pub fn decode(input: &[u8]) -> Result<&str, FileError> {
+    std::str::from_utf8(input).map_err(|e| {
+        let good = &input[..e.valid_up_to()];
+        let good = std::str::from_utf8(good).expect("valid up to here");
+        let idx = LineIndex::new(good);
+        let (line, col) = idx.position(good, good.len());
+        FileError {
+            kind: "not-utf8".to_string(),
+            line: Some(line),
+            col: Some(col + 1),
+            message: format!("not UTF-8 (invalid byte at offset {}); only UTF-8 YAML is edited", e.valid_up_to()),
+        }
+    })
+}
+
+/// Whether a text is empty or holds only comments and blank lines.
+fn is_blank_yaml(text: &str) -> bool {
+    text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#') || t == "---" || t == "..."
+    })
+}
+
+/// Parses `text`, turning failures into the file's outcome (templates are skipped).
+pub fn parse_file(text: &str) -> Result<Tree, Outcome> {
+    parse(text).map_err(|e| {
+        if text.contains("{{") {
+            Outcome::Skipped(SkipReason::Template)
+        } else {
+            Outcome::Failed(FileError {
+                kind: "invalid-yaml".to_string(),
+                line: Some(e.line),
+                col: Some(e.col),
+                message: e.message,
+            })
+        }
+    })
+}
+
+/// Whether a file may hold a pod spec at all. Every pod spec has a `containers` key, so a file
+/// without that word cannot need an edit and is not parsed (most YAML in a repository is not a
+/// workload). `tests/prefilter.rs` checks this against the full pipeline.
+pub fn may_hold_pod_spec(text: &str) -> bool {
+    text.contains("containers")
+}
+
+/// Plans the hardening of every pod spec of a parsed stream. Returns the editor and the report
+/// (outcome not yet decided).
+fn plan<'a>(text: &'a str, tree: &'a Tree, settings: &'a Settings) -> (Editor<'a>, FileReport, bool) {
+    let mut editor = Editor::new(text, tree);
+    let mut report = FileReport::new(Outcome::Unchanged);
+    let mut kubernetes = false;
+    report.stats.documents = tree.docs.len();
+    for doc in &tree.docs {
+        if !is_kubernetes_object(tree, doc.root) {
+            continue;
+        }
+        kubernetes = true;
+        for pod in find_pod_specs(tree, doc.root, settings) {
+            report.stats.pod_specs += 1;
+            let out = harden_pod(text, tree, &pod, settings, &mut editor);
+            report.stats.containers += out.containers;
+            report.stats.containers_hardened += out.containers_changed;
+            report.stats.changes += out.changes;
+            report.findings.extend(out.findings);
+        }
+    }
+    (editor, report, kubernetes)
+}
+
 /// Harden one file's bytes.
 pub fn fix_bytes(input: &[u8], settings: &Settings) -> FileReport {
-    let _ = (input, settings);
-    FileReport { outcome: Outcome::Unchanged, findings: Vec::new(), stats: Stats::default() }
+    let text = match decode(input) {
+        Ok(t) => t,
+        Err(e) => return FileReport::new(Outcome::Failed(e)),
+    };
+    let (body, bom) = strip_bom(text);
+    if is_blank_yaml(body) {
+        return FileReport::new(Outcome::Skipped(SkipReason::Empty));
+    }
+    if !may_hold_pod_spec(body) && settings.extra_pod_spec_paths.is_empty() {
+        return FileReport::new(Outcome::Skipped(SkipReason::NotKubernetes));
+    }
+    let tree = match parse_file(body) {
+        Ok(t) => t,
+        Err(outcome) => return FileReport::new(outcome),
+    };
+    let (editor, mut report, kubernetes) = plan(body, &tree, settings);
+    report.findings.sort_by_key(|f| (f.line, f.col));
+    if !kubernetes {
+        report.outcome = Outcome::Skipped(SkipReason::NotKubernetes);
+        return report;
+    }
+    if editor.is_empty() {
+        return report;
+    }
+    let failed = |kind: &str, line, col, message: String| FileError {
+        kind: kind.to_string(),
+        line,
+        col,
+        message,
+    };
+    let (new_body, new_tree) = match editor.apply_and_parse() {
+        Ok(r) => r,
+        Err(e) => {
+            report.outcome = Outcome::Failed(failed(
+                "verification-failed",
+                None,
+                None,
+                format!("secctx could not edit this file safely, so left it unchanged: {e}"),
+            ));
+            return report;
+        }
+    };
+    // A second pass over the result must plan nothing (the fix is idempotent).
+    let (again, _, _) = plan(&new_body, &new_tree, settings);
+    if !again.is_empty() {
+        report.outcome = Outcome::Failed(failed(
+            "not-idempotent",
+            None,
+            None,
+            "a second pass would change the file again; left unchanged (please report this)".to_string(),
+        ));
+        return report;
+    }
+    let mut output = Vec::with_capacity(new_body.len() + 3);
+    if bom {
+        output.extend_from_slice("\u{feff}".as_bytes());
+    }
+    output.extend_from_slice(new_body.as_bytes());
+    report.outcome = Outcome::Changed { output };
+    report
+}
+
+/// A finding for a file-level error, for reports that list findings only.
+pub fn error_finding(e: &FileError) -> Finding {
+    Finding {
+        line: e.line.unwrap_or(1),
+        col: e.col.unwrap_or(1),
+        rule: e.kind.clone(),
+        severity: Severity::Error,
+        message: e.message.clone(),
+        fixable: false,
+    }
 }

@@ -3,9 +3,11 @@
 //! `text` (line index, BOM, line endings) -> `tree` (span tree from yaml-rust2 events, with ends
 //! from `lex`) -> `edit` (operations rendered to byte-range edits, applied, re-parsed, verified).
 
+pub mod edit;
 pub mod lex;
 pub mod text;
 pub mod tree;
 
 pub use text::strip_bom;
 pub use tree::{Kind, Node, NodeId, ParseError, ScalarStyle, Tree, parse};
+pub use edit::{Edit, EditError, Editor, NewValue, Refusal, Style, apply_edits};

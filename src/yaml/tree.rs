@@ -460,7 +460,7 @@ impl<'a> Builder<'a> {
                     }
                 }
             },
-            Kind::Seq { items, flow, .. } => {
+            Kind::Seq { items, .. } => {
                 let first = items.is_empty();
                 items.push(id);
                 if first {

@@ -1,0 +1,777 @@
+//! Operations on a parsed stream ("insert this key", "append this item", "replace this value"),
+//! rendered into byte-range edits that copy their surroundings, applied back to front, then
+//! verified: the edited text is parsed again and must hold exactly the original value plus the
+//! planned changes. Any mismatch is an error and the caller keeps the original text.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::ops::Range;
+
+use super::lex;
+use super::text::{line_end, newline_at};
+use super::tree::{Kind, NodeId, ParseError, ScalarStyle, Tree, parse};
+
+/// One text change: replace `range` (empty = insert) with `text`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub text: String,
+}
+
+/// A value to write. Strings are quoted only as the file's habit or YAML typing requires.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NewValue {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    Map(Vec<(String, NewValue)>),
+    Seq(Vec<NewValue>),
+}
+
+impl NewValue {
+    pub fn str(s: &str) -> NewValue {
+        NewValue::Str(s.to_string())
+    }
+
+    /// Builds `{a: {b: value}}` for the path `[a, b]`.
+    pub fn nested(path: &[&str], value: NewValue) -> NewValue {
+        path.iter().rev().fold(value, |v, k| NewValue::Map(vec![(k.to_string(), v)]))
+    }
+
+    /// Merges `path: value` into this mapping value (creating intermediate mappings).
+    fn merge(&mut self, path: &[&str], value: NewValue) -> Result<(), String> {
+        let NewValue::Map(entries) = self else {
+            return Err("a pending value is not a mapping".to_string());
+        };
+        let (first, rest) = path.split_first().expect("merge is called with a non-empty path");
+        match entries.iter_mut().find(|(k, _)| k == first) {
+            Some((_, existing)) if rest.is_empty() => {
+                if let (NewValue::Seq(a), NewValue::Seq(b)) = (&mut *existing, &value) {
+                    for item in b {
+                        if !a.contains(item) {
+                            a.push(item.clone());
+                        }
+                    }
+                    Ok(())
+                } else if *existing == value {
+                    Ok(())
+                } else {
+                    Err(format!("conflicting values planned for `{first}`"))
+                }
+            }
+            Some((_, existing)) => existing.merge(rest, value),
+            None => {
+                entries.push((first.to_string(), NewValue::nested(rest, value)));
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Why an operation was not planned. The position is the node's (1-based line and column).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub line: usize,
+    pub col: usize,
+    pub reason: String,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.col, self.reason)
+    }
+}
+
+/// Why the planned edits could not be applied. The caller keeps the original text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EditError {
+    /// Two edits touch the same bytes.
+    Overlap { offset: usize },
+    /// The edited text does not parse.
+    Reparse(ParseError),
+    /// The edited text parses to something other than the original plus the planned changes.
+    Mismatch { line: usize, col: usize, detail: String },
+}
+
+impl fmt::Display for EditError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EditError::Overlap { offset } => write!(f, "two edits overlap at byte {offset}"),
+            EditError::Reparse(e) => write!(f, "the edited text does not parse ({e})"),
+            EditError::Mismatch { line, col, detail } => {
+                write!(f, "the edited text has an unexpected value at {line}:{col}: {detail}")
+            }
+        }
+    }
+}
+
+/// Sorts `edits`, refuses overlaps and applies them. Insertions at the same offset keep their
+/// order.
+pub fn apply_edits(text: &str, edits: &[Edit]) -> Result<String, EditError> {
+    let mut order: Vec<&Edit> = edits.iter().collect();
+    order.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut out = String::with_capacity(text.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
+    let mut pos = 0;
+    for e in order {
+        if e.range.start < pos {
+            return Err(EditError::Overlap { offset: e.range.start });
+        }
+        out.push_str(&text[pos..e.range.start]);
+        out.push_str(&e.text);
+        pos = e.range.end;
+    }
+    out.push_str(&text[pos..]);
+    Ok(out)
+}
+
+/// The file's habits, copied by new text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Style {
+    /// Indentation step of nested block mappings.
+    pub step: usize,
+    /// Column of a block sequence's `-` minus its key's column (0 = indentless).
+    pub seq_offset: usize,
+    /// Spaces between `-` and the item.
+    pub item_gap: usize,
+    /// Quote for new strings: `None` (plain), `Some('"')`, `Some('\'')`.
+    pub quote: Option<char>,
+}
+
+fn most_common(counts: &HashMap<usize, usize>, default: usize) -> usize {
+    counts
+        .iter()
+        .max_by_key(|&(value, n)| (*n, std::cmp::Reverse(*value)))
+        .map_or(default, |(&v, _)| v)
+}
+
+/// Reads the file's indentation step, sequence style and quoting habit from its tree.
+pub fn detect_style(text: &str, tree: &Tree) -> Style {
+    let mut steps = HashMap::new();
+    let mut offsets = HashMap::new();
+    let mut gaps = HashMap::new();
+    let (mut plain, mut single, mut double) = (0usize, 0usize, 0usize);
+    for node in &tree.nodes {
+        match &node.kind {
+            Kind::Map { entries, flow: false } => {
+                for &(k, v) in entries {
+                    let (kc, vn) = (tree.nodes[k].col, &tree.nodes[v]);
+                    match &vn.kind {
+                        Kind::Map { flow: false, .. } if vn.col > kc && vn.line > tree.nodes[k].line => {
+                            *steps.entry(vn.col - kc).or_insert(0) += 1;
+                        }
+                        Kind::Seq { flow: false, .. } if vn.col >= kc && vn.line > tree.nodes[k].line => {
+                            *offsets.entry(vn.col - kc).or_insert(0) += 1;
+                        }
+                        Kind::Scalar { value, style } if looks_like_string(value) => match style {
+                            ScalarStyle::Plain => plain += 1,
+                            ScalarStyle::SingleQuoted => single += 1,
+                            ScalarStyle::DoubleQuoted => double += 1,
+                            _ => {}
+                        },
+                        _ => {}
+                    }
+                }
+            }
+            Kind::Seq { items, flow: false, .. } => {
+                for &i in items {
+                    let item = &tree.nodes[i];
+                    if let Some(d) = lex::dash_before(text, item.start) {
+                        if item.start > d {
+                            let gap = text[d + 1..item.start].chars().count();
+                            *gaps.entry(gap).or_insert(0) += 1;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let quote = if double > plain && double >= single {
+        Some('"')
+    } else if single > plain && single > double {
+        Some('\'')
+    } else {
+        None
+    };
+    Style {
+        step: most_common(&steps, 2).max(1),
+        seq_offset: most_common(&offsets, 0),
+        item_gap: most_common(&gaps, 1).max(1),
+        quote,
+    }
+}
+
+fn looks_like_string(v: &str) -> bool {
+    !v.is_empty() && v.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && !is_special_plain(v)
+}
+
+/// Plain words YAML would read as something other than a string.
+fn is_special_plain(v: &str) -> bool {
+    matches!(
+        v.to_ascii_lowercase().as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "~" | ".inf" | ".nan"
+    ) || v.parse::<f64>().is_ok()
+        || v.starts_with("0x")
+        || v.starts_with("0o")
+}
+
+/// A string that can be written plain anywhere (block or flow) and reads back as that string.
+fn plain_safe(v: &str) -> bool {
+    !v.is_empty()
+        && !is_special_plain(v)
+        && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '/' || c == '_' || c == '.')
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '.' | '-'))
+}
+
+fn render_scalar(v: &NewValue, quote: Option<char>) -> String {
+    match v {
+        NewValue::Bool(b) => b.to_string(),
+        NewValue::Int(n) => n.to_string(),
+        NewValue::Str(s) => match (quote, plain_safe(s)) {
+            (None, true) => s.clone(),
+            (Some('\''), _) => format!("'{}'", s.replace('\'', "''")),
+            _ => format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")),
+        },
+        NewValue::Map(_) | NewValue::Seq(_) => render_flow(v, quote),
+    }
+}
+
+fn render_flow(v: &NewValue, quote: Option<char>) -> String {
+    match v {
+        NewValue::Map(entries) => {
+            let parts: Vec<String> =
+                entries.iter().map(|(k, v)| format!("{}: {}", render_key(k), render_flow(v, quote))).collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        NewValue::Seq(items) => {
+            let parts: Vec<String> = items.iter().map(|i| render_flow(i, quote)).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        _ => render_scalar(v, quote),
+    }
+}
+
+fn render_key(k: &str) -> String {
+    render_scalar(&NewValue::Str(k.to_string()), None)
+}
+
+fn is_scalar(v: &NewValue) -> bool {
+    !matches!(v, NewValue::Map(_) | NewValue::Seq(_))
+}
+
+/// A value that reads better as a block than as flow: a non-empty mapping, or a sequence
+/// holding collections.
+fn wants_block(v: &NewValue) -> bool {
+    match v {
+        NewValue::Map(e) => !e.is_empty(),
+        NewValue::Seq(items) => items.iter().any(|i| !is_scalar(i)),
+        _ => false,
+    }
+}
+
+struct Renderer<'a> {
+    style: Style,
+    nl: &'a str,
+}
+
+impl Renderer<'_> {
+    fn pad(&self, out: &mut String, col: usize) {
+        out.push_str(self.nl);
+        out.extend(std::iter::repeat_n(' ', col));
+    }
+
+    /// `key: value` for a block mapping at `col` (the caller wrote the indentation).
+    fn entry(&self, out: &mut String, key: &str, v: &NewValue, col: usize) {
+        out.push_str(&render_key(key));
+        out.push(':');
+        self.block_value(out, v, col);
+    }
+
+    /// What follows `key:` when the key is at column `col`.
+    fn block_value(&self, out: &mut String, v: &NewValue, col: usize) {
+        if !wants_block(v) {
+            out.push(' ');
+            out.push_str(&render_scalar(v, self.style.quote));
+            return;
+        }
+        match v {
+            NewValue::Map(entries) => {
+                for (k, v) in entries {
+                    self.pad(out, col + self.style.step);
+                    self.entry(out, k, v, col + self.style.step);
+                }
+            }
+            NewValue::Seq(items) => {
+                for item in items {
+                    self.pad(out, col + self.style.seq_offset);
+                    self.item(out, item, col + self.style.seq_offset);
+                }
+            }
+            _ => unreachable!("wants_block is false for scalars"),
+        }
+    }
+
+    /// `- item` for a block sequence whose dash is at `dash_col`.
+    fn item(&self, out: &mut String, v: &NewValue, dash_col: usize) {
+        out.push('-');
+        out.extend(std::iter::repeat_n(' ', self.style.item_gap));
+        let content = dash_col + 1 + self.style.item_gap;
+        match v {
+            NewValue::Map(entries) if !entries.is_empty() => {
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        self.pad(out, content);
+                    }
+                    self.entry(out, k, v, content);
+                }
+            }
+            _ => out.push_str(&render_flow(v, self.style.quote)),
+        }
+    }
+}
+
+/// A planned change, recorded against the original tree.
+#[derive(Clone, Debug)]
+enum Change {
+    /// New keys at the end of a mapping, in order.
+    Insert(Vec<(String, NewValue)>),
+    /// New items at the end of a sequence.
+    Append(Vec<NewValue>),
+    /// A new value in place of a scalar or an empty collection.
+    Replace(NewValue),
+}
+
+/// Plans changes on one parsed text, then renders, applies and verifies them.
+pub struct Editor<'a> {
+    text: &'a str,
+    tree: &'a Tree,
+    style: Style,
+    changes: HashMap<NodeId, Change>,
+    /// Anchor ids that some alias refers to: their nodes are shared and never edited.
+    aliased: HashSet<usize>,
+}
+
+impl<'a> Editor<'a> {
+    pub fn new(text: &'a str, tree: &'a Tree) -> Editor<'a> {
+        let aliased = tree
+            .nodes
+            .iter()
+            .filter_map(|n| match n.kind {
+                Kind::Alias { anchor } => Some(anchor),
+                _ => None,
+            })
+            .collect();
+        Editor { text, tree, style: detect_style(text, tree), changes: HashMap::new(), aliased }
+    }
+
+    pub fn style(&self) -> Style {
+        self.style
+    }
+
+    /// Whether any change is planned.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    fn refuse(&self, node: NodeId, reason: impl Into<String>) -> Refusal {
+        let (line, col) = self.tree.position(node);
+        Refusal { line, col, reason: reason.into() }
+    }
+
+    /// Refuses nodes that are shared through an alias (or sit inside one).
+    fn check_editable(&self, node: NodeId) -> Result<(), Refusal> {
+        let mut p = Some(node);
+        while let Some(n) = p {
+            let anchor = self.tree.nodes[n].anchor;
+            if anchor != 0 && self.aliased.contains(&anchor) {
+                let (line, _) = self.tree.position(n);
+                return Err(self.refuse(
+                    node,
+                    format!("inside an anchored node (line {line}) that an alias reuses; editing it would change every copy"),
+                ));
+            }
+            p = self.tree.nodes[n].parent;
+        }
+        Ok(())
+    }
+
+    fn check_mapping(&self, map: NodeId, key: &str) -> Result<(), Refusal> {
+        let node = &self.tree.nodes[map];
+        let Kind::Map { entries, flow } = &node.kind else {
+            return Err(self.refuse(map, "not a mapping"));
+        };
+        if *flow && !self.text[node.start..].starts_with('{') {
+            return Err(self.refuse(map, "a single-pair mapping inside a flow sequence"));
+        }
+        for &(k, _) in entries {
+            match self.tree.str(k) {
+                Some("<<") => {
+                    return Err(self.refuse(
+                        map,
+                        format!("the mapping has a `<<` merge key; `{key}` may come from the merged mapping"),
+                    ));
+                }
+                Some(_) => {}
+                None => return Err(self.refuse(k, "the mapping has a complex (non-scalar) key")),
+            }
+            if self.text[..self.tree.nodes[k].start].trim_end_matches([' ', '\t']).ends_with('?') {
+                return Err(self.refuse(k, "the mapping uses an explicit `?` key"));
+            }
+        }
+        if entries.iter().any(|&(k, _)| self.tree.str(k) == Some(key)) {
+            return Err(self.refuse(map, format!("`{key}` is already set")));
+        }
+        Ok(())
+    }
+
+    /// Plans `key: value` at the end of mapping `map`.
+    pub fn insert_key(&mut self, map: NodeId, key: &str, value: NewValue) -> Result<(), Refusal> {
+        self.ensure(map, &[key], value)
+    }
+
+    /// Plans replacing scalar (or empty collection) `node` by `value`.
+    pub fn replace(&mut self, node: NodeId, value: NewValue) -> Result<(), Refusal> {
+        self.check_editable(node)?;
+        let n = &self.tree.nodes[node];
+        let empty_collection = match &n.kind {
+            Kind::Map { entries, .. } => entries.is_empty(),
+            Kind::Seq { items, .. } => items.is_empty(),
+            Kind::Scalar { style, .. } => !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded),
+            Kind::Alias { .. } => false,
+        };
+        if !empty_collection {
+            return Err(self.refuse(node, "only scalars and empty collections can be replaced"));
+        }
+        if n.tag.is_some() && wants_block(&value) {
+            return Err(self.refuse(node, "the value has a tag"));
+        }
+        match self.changes.get_mut(&node) {
+            Some(Change::Replace(v)) if *v == value => Ok(()),
+            Some(_) => Err(self.refuse(node, "conflicting changes planned for this value")),
+            None => {
+                self.changes.insert(node, Change::Replace(value));
+                Ok(())
+            }
+        }
+    }
+
+    /// Plans `item` at the end of sequence `seq` (an empty flow sequence under a block mapping
+    /// becomes a block sequence when the item is a collection).
+    pub fn append(&mut self, seq: NodeId, item: NewValue) -> Result<(), Refusal> {
+        self.check_editable(seq)?;
+        let n = &self.tree.nodes[seq];
+        let Kind::Seq { items, .. } = &n.kind else {
+            return Err(self.refuse(seq, "not a sequence"));
+        };
+        if items.is_empty() {
+            match self.changes.get_mut(&seq) {
+                Some(Change::Replace(NewValue::Seq(v))) => v.push(item),
+                Some(_) => return Err(self.refuse(seq, "conflicting changes planned")),
+                None => {
+                    self.changes.insert(seq, Change::Replace(NewValue::Seq(vec![item])));
+                }
+            }
+            return Ok(());
+        }
+        match self.changes.entry(seq).or_insert_with(|| Change::Append(Vec::new())) {
+            Change::Append(v) => {
+                v.push(item);
+                Ok(())
+            }
+            _ => Err(self.refuse(seq, "conflicting changes planned")),
+        }
+    }
+
+    /// Plans `path: value` under mapping `map`: missing keys are created, a null or `{}` on
+    /// the way is filled, an existing leaf is left to the caller (refused here).
+    pub fn ensure(&mut self, map: NodeId, path: &[&str], value: NewValue) -> Result<(), Refusal> {
+        let mut cur = map;
+        for (i, seg) in path.iter().enumerate() {
+            self.check_editable(cur)?;
+            let rest = &path[i + 1..];
+            // Something already planned at this node absorbs the rest.
+            match self.changes.get_mut(&cur) {
+                Some(Change::Replace(v)) => {
+                    return v.merge(&path[i..], value).map_err(|e| self.refuse(cur, e));
+                }
+                Some(Change::Insert(entries)) => {
+                    if let Some((_, v)) = entries.iter_mut().find(|(k, _)| k == seg) {
+                        if rest.is_empty() {
+                            return if *v == value {
+                                Ok(())
+                            } else {
+                                Err(self.refuse(cur, format!("conflicting values planned for `{seg}`")))
+                            };
+                        }
+                        return v.merge(rest, value).map_err(|e| self.refuse(cur, e));
+                    }
+                }
+                _ => {}
+            }
+            let existing = match &self.tree.nodes[cur].kind {
+                Kind::Map { entries, .. } => {
+                    entries.iter().find(|&&(k, _)| self.tree.str(k) == Some(seg)).map(|&(_, v)| v)
+                }
+                _ => return Err(self.refuse(cur, format!("expected a mapping to hold `{seg}`"))),
+            };
+            match existing {
+                None => {
+                    self.check_mapping(cur, seg)?;
+                    let v = NewValue::nested(rest, value);
+                    match self.changes.entry(cur).or_insert_with(|| Change::Insert(Vec::new())) {
+                        Change::Insert(entries) => entries.push((seg.to_string(), v)),
+                        _ => return Err(self.refuse(cur, "conflicting changes planned")),
+                    }
+                    return Ok(());
+                }
+                Some(v) if rest.is_empty() => {
+                    return Err(self.refuse(v, format!("`{seg}` is already set")));
+                }
+                Some(v) => {
+                    let v = self.tree.resolve(v);
+                    let node = &self.tree.nodes[v];
+                    let empty = self.tree.is_null(v)
+                        || matches!(&node.kind, Kind::Map { entries, .. } if entries.is_empty());
+                    if matches!(node.kind, Kind::Alias { .. }) {
+                        return Err(self.refuse(v, "an alias"));
+                    }
+                    if empty {
+                        return self.replace(v, NewValue::nested(rest, value));
+                    }
+                    cur = v;
+                }
+            }
+        }
+        Err(self.refuse(map, "empty path"))
+    }
+
+    /// Renders every planned change as text edits against the original text.
+    pub fn edits(&self) -> Vec<Edit> {
+        let mut ids: Vec<&NodeId> = self.changes.keys().collect();
+        ids.sort();
+        let mut edits = Vec::new();
+        for &id in ids {
+            self.render_change(id, &self.changes[&id], &mut edits);
+        }
+        edits
+    }
+
+    fn render_change(&self, id: NodeId, change: &Change, edits: &mut Vec<Edit>) {
+        let text = self.text;
+        let tree = self.tree;
+        let node = &tree.nodes[id];
+        match (change, &node.kind) {
+            (Change::Insert(new), Kind::Map { entries, flow: false }) => {
+                let at = line_end(text, node.end);
+                let r = Renderer { style: self.style, nl: newline_at(text, at) };
+                let mut out = String::new();
+                let _ = entries;
+                for (k, v) in new {
+                    r.pad(&mut out, node.col);
+                    r.entry(&mut out, k, v, node.col);
+                }
+                edits.push(Edit { range: at..at, text: out });
+            }
+            (Change::Insert(new), Kind::Map { entries, flow: true }) => {
+                let parts: Vec<String> = new
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", render_key(k), render_flow(v, self.style.quote)))
+                    .collect();
+                match entries.last() {
+                    None => edits.push(Edit { range: node.start + 1..node.start + 1, text: parts.join(", ") }),
+                    Some(&(lk, lv)) => {
+                        let at = tree.nodes[lv].end.max(tree.nodes[lk].end);
+                        let sep = if tree.nodes[lk].line != node.line {
+                            let nl = newline_at(text, at);
+                            format!(",{nl}{}", " ".repeat(tree.nodes[lk].col))
+                        } else {
+                            ", ".to_string()
+                        };
+                        let mut out = String::new();
+                        for p in parts {
+                            out.push_str(&sep);
+                            out.push_str(&p);
+                        }
+                        edits.push(Edit { range: at..at, text: out });
+                    }
+                }
+            }
+            (Change::Append(new), Kind::Seq { items, flow: false, .. }) => {
+                let last = &tree.nodes[*items.last().expect("append on an empty sequence is a replace")];
+                let at = line_end(text, node.end);
+                let gap = lex::dash_before(text, last.start)
+                    .map(|d| text[d + 1..last.start].chars().count())
+                    .filter(|&g| g > 0)
+                    .unwrap_or(self.style.item_gap);
+                let style = Style { item_gap: gap, ..self.style };
+                let r = Renderer { style, nl: newline_at(text, at) };
+                let mut out = String::new();
+                for item in new {
+                    r.pad(&mut out, node.col);
+                    r.item(&mut out, item, node.col);
+                }
+                edits.push(Edit { range: at..at, text: out });
+            }
+            (Change::Append(new), Kind::Seq { items, flow: true, .. }) => {
+                let last = &tree.nodes[*items.last().expect("append on an empty sequence is a replace")];
+                let at = last.end;
+                let sep = if last.line != node.line {
+                    format!(",{}{}", newline_at(text, at), " ".repeat(last.col))
+                } else {
+                    ", ".to_string()
+                };
+                let mut out = String::new();
+                for item in new {
+                    out.push_str(&sep);
+                    out.push_str(&render_flow(item, self.style.quote));
+                }
+                edits.push(Edit { range: at..at, text: out });
+            }
+            (Change::Replace(v), _) => self.render_replace(id, v, edits),
+            _ => unreachable!("changes are only planned on matching node kinds"),
+        }
+    }
+
+    fn render_replace(&self, id: NodeId, v: &NewValue, edits: &mut Vec<Edit>) {
+        let text = self.text;
+        let tree = self.tree;
+        let node = &tree.nodes[id];
+        let parent = node.parent.map(|p| &tree.nodes[p]);
+        let block_parent = parent.is_some_and(|p| matches!(p.kind, Kind::Map { flow: false, .. }));
+        let key = tree.key_of(id);
+        if let (true, true, Some(k)) = (wants_block(v), block_parent, key) {
+            let kn = &tree.nodes[k];
+            // `key: {}` / `key: null` / `key:` -> `key:` then the block on the next lines;
+            // a comment after the old value stays on the key's line.
+            let colon = lex::find_indicator(text, kn.end, node.start + 1, b':').unwrap_or(kn.end);
+            if node.end > node.start {
+                edits.push(Edit { range: colon + 1..node.end, text: String::new() });
+            }
+            let at = line_end(text, node.end.max(colon));
+            let r = Renderer { style: self.style, nl: newline_at(text, at) };
+            let mut out = String::new();
+            r.block_value(&mut out, v, kn.col);
+            edits.push(Edit { range: at..at, text: out });
+            return;
+        }
+        let mut rendered = render_flow(v, self.style.quote);
+        if node.start == node.end && !text[..node.start].ends_with([' ', '\t', '[', '{']) {
+            rendered.insert(0, ' ');
+        }
+        edits.push(Edit { range: node.start..node.end, text: rendered });
+    }
+
+    /// Applies the planned changes and verifies the result. Returns the new text.
+    pub fn apply(&self) -> Result<String, EditError> {
+        self.apply_and_parse().map(|(text, _)| text)
+    }
+
+    /// Like `apply`, also returning the edited text's tree.
+    pub fn apply_and_parse(&self) -> Result<(String, Tree), EditError> {
+        let new_text = apply_edits(self.text, &self.edits())?;
+        let new_tree = parse(&new_text).map_err(EditError::Reparse)?;
+        self.verify(&new_tree)?;
+        Ok((new_text, new_tree))
+    }
+
+    /// Compares the edited tree with the original plus the planned changes.
+    pub fn verify(&self, new: &Tree) -> Result<(), EditError> {
+        let old = self.tree;
+        let mismatch = |n: NodeId, detail: String| {
+            let (line, col) = new.position(n);
+            EditError::Mismatch { line, col, detail }
+        };
+        if old.docs.len() != new.docs.len() {
+            return Err(EditError::Mismatch {
+                line: 1,
+                col: 1,
+                detail: format!("{} documents instead of {}", new.docs.len(), old.docs.len()),
+            });
+        }
+        let mut stack: Vec<(NodeId, NodeId)> =
+            old.docs.iter().zip(&new.docs).map(|(a, b)| (a.root, b.root)).collect();
+        while let Some((a, b)) = stack.pop() {
+            let (na, nb) = (&old.nodes[a], &new.nodes[b]);
+            if let Some(Change::Replace(v)) = self.changes.get(&a) {
+                if !matches_value(new, b, v) {
+                    return Err(mismatch(b, "the replaced value is not the planned one".into()));
+                }
+                continue;
+            }
+            if na.anchor != nb.anchor || na.tag != nb.tag {
+                return Err(mismatch(b, "anchor or tag changed".into()));
+            }
+            match (&na.kind, &nb.kind) {
+                (Kind::Scalar { value: va, style: sa }, Kind::Scalar { value: vb, style: sb }) => {
+                    if va != vb || (*sa == ScalarStyle::Plain) != (*sb == ScalarStyle::Plain) {
+                        return Err(mismatch(b, format!("scalar {va:?} became {vb:?}")));
+                    }
+                }
+                (Kind::Alias { anchor: x }, Kind::Alias { anchor: y }) if x == y => {}
+                (Kind::Map { entries: ea, .. }, Kind::Map { entries: eb, .. }) => {
+                    let added: &[(String, NewValue)] = match self.changes.get(&a) {
+                        Some(Change::Insert(v)) => v,
+                        _ => &[],
+                    };
+                    if eb.len() != ea.len() + added.len() {
+                        return Err(mismatch(b, format!("{} keys instead of {}", eb.len(), ea.len() + added.len())));
+                    }
+                    for (&(ka, va), &(kb, vb)) in ea.iter().zip(eb) {
+                        stack.push((ka, kb));
+                        stack.push((va, vb));
+                    }
+                    for ((key, v), &(kb, vb)) in added.iter().zip(&eb[ea.len()..]) {
+                        if new.str(kb) != Some(key) || !matches_value(new, vb, v) {
+                            return Err(mismatch(kb, format!("the new `{key}` is not the planned value")));
+                        }
+                    }
+                }
+                (Kind::Seq { items: ia, .. }, Kind::Seq { items: ib, .. }) => {
+                    let added: &[NewValue] = match self.changes.get(&a) {
+                        Some(Change::Append(v)) => v,
+                        _ => &[],
+                    };
+                    if ib.len() != ia.len() + added.len() {
+                        return Err(mismatch(b, format!("{} items instead of {}", ib.len(), ia.len() + added.len())));
+                    }
+                    for (&x, &y) in ia.iter().zip(ib) {
+                        stack.push((x, y));
+                    }
+                    for (v, &y) in added.iter().zip(&ib[ia.len()..]) {
+                        if !matches_value(new, y, v) {
+                            return Err(mismatch(y, "the new item is not the planned value".into()));
+                        }
+                    }
+                }
+                _ => return Err(mismatch(b, "the node changed kind".into())),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether node `id` of `tree` holds exactly `v`.
+pub fn matches_value(tree: &Tree, id: NodeId, v: &NewValue) -> bool {
+    let node = &tree.nodes[id];
+    if node.anchor != 0 || node.tag.is_some() {
+        return false;
+    }
+    match (v, &node.kind) {
+        (NewValue::Bool(b), Kind::Scalar { .. }) => tree.as_bool(id) == Some(*b),
+        (NewValue::Int(n), Kind::Scalar { .. }) => tree.as_int(id) == Some(*n),
+        (NewValue::Str(s), Kind::Scalar { value, style }) => {
+            value == s && (*style != ScalarStyle::Plain || !is_special_plain(value))
+        }
+        (NewValue::Map(entries), Kind::Map { entries: have, .. }) => {
+            entries.len() == have.len()
+                && entries
+                    .iter()
+                    .zip(have)
+                    .all(|((k, v), &(hk, hv))| tree.str(hk) == Some(k) && matches_value(tree, hv, v))
+        }
+        (NewValue::Seq(items), Kind::Seq { items: have, .. }) => {
+            items.len() == have.len() && items.iter().zip(have).all(|(v, &h)| matches_value(tree, h, v))
+        }
+        _ => false,
+    }
+}
