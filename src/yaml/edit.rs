@@ -536,6 +536,9 @@ impl<'a> Editor<'a> {
                         return Err(self.refuse(v, "an alias"));
                     }
                     if empty {
+                        if let Some(Change::Replace(pending)) = self.changes.get_mut(&v) {
+                            return pending.merge(rest, value).map_err(|e| self.refuse(v, e));
+                        }
                         return self.replace(v, NewValue::nested(rest, value));
                     }
                     cur = v;
@@ -547,8 +550,18 @@ impl<'a> Editor<'a> {
 
     /// Renders every planned change as text edits against the original text.
     pub fn edits(&self) -> Vec<Edit> {
+        // Where two insertions meet at one offset (a container's last line is also its pod
+        // spec's), the deeper node's text goes first: apply_edits keeps this order for ties.
+        let depth = |mut id: NodeId| {
+            let mut d = 0usize;
+            while let Some(p) = self.tree.nodes[id].parent {
+                d += 1;
+                id = p;
+            }
+            d
+        };
         let mut ids: Vec<&NodeId> = self.changes.keys().collect();
-        ids.sort();
+        ids.sort_by_key(|&&id| (std::cmp::Reverse(depth(id)), id));
         let mut edits = Vec::new();
         for &id in ids {
             self.render_change(id, &self.changes[&id], &mut edits);
