@@ -1,1 +1,13 @@
-fn main() {}
+//! The `secctx` binary: parse the command line, run it, exit with its status.
+//!
+//! Everything else lives in the library (`secctx::cli::run`). Usage errors exit 2 (clap's
+//! convention, and DESIGN.md's); `--help`/`--version` exit 0.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = secctx::cli::Cli::parse();
+    ExitCode::from(secctx::cli::run(cli))
+}

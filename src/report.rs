@@ -342,10 +342,11 @@ pub fn fix_human(r: &FileRecord, out: Palette, err: Palette, quiet: bool) -> (St
     if let Some(error) = &r.error {
         e.push_str(&error_line(&r.path, error, err));
     }
-    if let Some((kind, message)) = &r.skip {
-        if !quiet && matches!(kind, SkipKind::Template | SkipKind::SymlinkOutside) {
-            e.push_str(&note_line(&r.path, &format!("skipped: {message}"), err));
-        }
+    if let Some((kind, message)) = &r.skip
+        && !quiet
+        && matches!(kind, SkipKind::Template | SkipKind::SymlinkOutside)
+    {
+        e.push_str(&note_line(&r.path, &format!("skipped: {message}"), err));
     }
     (o, e)
 }
@@ -360,10 +361,11 @@ pub fn check_human(r: &FileRecord, out: Palette, err: Palette, quiet: bool) -> (
     if let Some(error) = &r.error {
         e.push_str(&error_line(&r.path, error, err));
     }
-    if let Some((kind, message)) = &r.skip {
-        if !quiet && matches!(kind, SkipKind::Template | SkipKind::SymlinkOutside) {
-            e.push_str(&note_line(&r.path, &format!("skipped: {message}"), err));
-        }
+    if let Some((kind, message)) = &r.skip
+        && !quiet
+        && matches!(kind, SkipKind::Template | SkipKind::SymlinkOutside)
+    {
+        e.push_str(&note_line(&r.path, &format!("skipped: {message}"), err));
     }
     (o, e)
 }

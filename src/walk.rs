@@ -488,10 +488,10 @@ pub fn write_atomic(real: &Path, original: &[u8], new: &[u8]) -> Result<(), Writ
 #[cfg(unix)]
 fn keep_owner(file: &fs::File, meta: &fs::Metadata) {
     use std::os::unix::fs::MetadataExt as _;
-    if let Ok(tmp_meta) = file.metadata() {
-        if tmp_meta.uid() != meta.uid() || tmp_meta.gid() != meta.gid() {
-            let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
-        }
+    if let Ok(tmp_meta) = file.metadata()
+        && (tmp_meta.uid() != meta.uid() || tmp_meta.gid() != meta.gid())
+    {
+        let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
     }
 }
 
