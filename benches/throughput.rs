@@ -16,7 +16,9 @@
 //! - the ruamel.yaml peer (`benches/peers/ruamel_harden.py`) on trees of at most
 //!   `SECCTX_BENCH_PEER_MAX` files, when `SECCTX_BENCH_PEER=1`.
 //!
-//! Wall time comes from the parent's clock, CPU time (user + system) and peak RSS from `wait4`.
+//! Every case runs as a grandchild under this executable in a small measuring mode, which takes
+//! the wall time around it and CPU time (user + system) and peak RSS from `wait4` (see `measure`
+//! for why not a direct child).
 //! It prints a Markdown table and checks the targets of the issue, printing PASS/FAIL per target:
 //! a report, never an assertion (the exit status is 0 unless the harness itself fails).
 //!
@@ -52,8 +54,19 @@ use anyhow::{Context, Result, bail};
 const DEFAULT_SEED: u64 = 24301;
 /// Set in the child that runs the parse-only baseline: the folder to parse.
 const PARSE_CHILD_VAR: &str = "SECCTX_BENCH_PARSE_ONLY";
+/// Set in the measuring child (see [`measure`]): the file to write the measurement to.
+const MEASURE_VAR: &str = "SECCTX_BENCH_MEASURE";
 
 fn main() -> ExitCode {
+    if let Some(result) = env::var_os(MEASURE_VAR) {
+        return match measure_child(Path::new(&result)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("measure: {err:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
     if let Some(dir) = env::var_os(PARSE_CHILD_VAR) {
         return match parse_only(Path::new(&dir)) {
             Ok(counts) => {
@@ -177,31 +190,29 @@ fn load_config() -> Result<Config> {
 // The files every case reads: `*.yaml`/`*.yml`, hidden entries skipped (as the `ignore` walker
 // does by default), sorted.
 
-fn yaml_files(root: &Path) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries =
-            fs::read_dir(&dir).with_context(|| format!("failed to list {}", dir.display()))?;
-        for entry in entries {
-            let entry = entry.with_context(|| format!("failed to list {}", dir.display()))?;
-            let name = entry.file_name();
-            if name.to_string_lossy().starts_with('.') {
-                continue;
-            }
-            let path = entry.path();
-            let kind = entry
-                .file_type()
-                .with_context(|| format!("failed to stat {}", path.display()))?;
-            if kind.is_dir() {
-                stack.push(path);
-            } else if kind.is_file() && is_yaml(&path) {
-                files.push(path);
-            }
+/// Call `visit` on each YAML file under `dir`, in path order, holding one folder's listing at a
+/// time (the baseline's memory must not grow with the number of files).
+fn visit_yaml_files(dir: &Path, visit: &mut dyn FnMut(&Path) -> Result<()>) -> Result<()> {
+    let mut entries = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("failed to list {}", dir.display()))? {
+        let entry = entry.with_context(|| format!("failed to list {}", dir.display()))?;
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let kind = entry
+            .file_type()
+            .with_context(|| format!("failed to stat {}", entry.path().display()))?;
+        entries.push((entry.path(), kind.is_dir(), kind.is_file()));
+    }
+    entries.sort();
+    for (path, is_dir, is_file) in entries {
+        if is_dir {
+            visit_yaml_files(&path, visit)?;
+        } else if is_file && is_yaml(&path) {
+            visit(&path)?;
         }
     }
-    files.sort();
-    Ok(files)
+    Ok(())
 }
 
 fn is_yaml(path: &Path) -> bool {
@@ -223,14 +234,13 @@ struct ParseCounts {
 fn parse_only(root: &Path) -> Result<ParseCounts> {
     use yaml_rust2::parser::{Event, Parser};
     let mut counts = ParseCounts::default();
-    for path in yaml_files(root)? {
-        let bytes =
-            fs::read(&path).with_context(|| format!("failed to read {}", path.display()))?;
+    visit_yaml_files(root, &mut |path| {
+        let bytes = fs::read(path).with_context(|| format!("failed to read {}", path.display()))?;
         counts.files += 1;
         counts.bytes += bytes.len() as u64;
         let Ok(text) = std::str::from_utf8(&bytes) else {
             counts.errors += 1;
-            continue;
+            return Ok(());
         };
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut parser = Parser::new_from_str(text);
@@ -244,7 +254,8 @@ fn parse_only(root: &Path) -> Result<ParseCounts> {
                 }
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(counts)
 }
 
@@ -280,28 +291,93 @@ fn timeval_secs(tv: libc::timeval) -> f64 {
 
 /// Run `command` to completion, alone, and measure it. stdout is kept only when `keep_stdout`
 /// (secctx's diffs go to /dev/null: rendering them is part of the cost, printing them is not).
+///
+/// The command runs as a grandchild, under this executable in measuring mode (see
+/// [`measure_child`]): Linux carries a process's peak RSS across `exec` (`ru_maxrss` keeps the
+/// high-water mark of the memory image `exec` replaced), and a child forked from this process
+/// would start with this process's peak (the generator, the file lists), which grows with the
+/// tree. Forked from a small fresh process instead, the floor is that process's ~2 MiB.
 fn measure(command: &mut Command, keep_stdout: bool) -> Result<ChildOutput> {
+    let exe = env::current_exe().context("failed to locate the bench executable")?;
+    let result_file = tempfile::NamedTempFile::new().context("failed to create a temp file")?;
+    let mut wrapper = Command::new(exe);
+    wrapper.env(MEASURE_VAR, result_file.path());
+    wrapper.arg(command.get_program()).args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => wrapper.env(key, value),
+            None => wrapper.env_remove(key),
+        };
+    }
     let mut err_file = tempfile::tempfile().context("failed to create a temp file for stderr")?;
     let mut out_file = tempfile::tempfile().context("failed to create a temp file for stdout")?;
-    command.stdin(Stdio::null());
-    command.stderr(
+    wrapper.stdin(Stdio::null());
+    wrapper.stderr(
         err_file
             .try_clone()
             .context("failed to clone a file handle")?,
     );
     if keep_stdout {
-        command.stdout(
+        wrapper.stdout(
             out_file
                 .try_clone()
                 .context("failed to clone a file handle")?,
         );
     } else {
-        command.stdout(Stdio::null());
+        wrapper.stdout(Stdio::null());
     }
+    let status = wrapper
+        .status()
+        .with_context(|| format!("failed to run {command:?}"))?;
+    let mut stderr = String::new();
+    err_file.rewind().context("failed to rewind stderr")?;
+    err_file
+        .read_to_string(&mut stderr)
+        .context("failed to read stderr")?;
+    if !status.success() {
+        bail!("measuring {command:?} failed: {}", stderr.trim());
+    }
+    let result =
+        fs::read_to_string(result_file.path()).context("failed to read the measurement")?;
+    let fields: Vec<f64> = result
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let [wall, user, sys, rss_kib, code] = fields[..] else {
+        bail!("bad measurement {result:?} for {command:?}");
+    };
+    let sample = Sample {
+        wall,
+        user,
+        sys,
+        rss_mib: rss_kib / 1024.0,
+        status: code as i32,
+    };
+    let mut stdout = String::new();
+    if keep_stdout {
+        out_file.rewind().context("failed to rewind stdout")?;
+        out_file
+            .read_to_string(&mut stdout)
+            .context("failed to read stdout")?;
+    }
+    Ok(ChildOutput {
+        sample,
+        stdout,
+        stderr,
+    })
+}
+
+/// Measuring mode: run the command given as arguments (stdio inherited), wait for it with
+/// `wait4`, and write `wall user sys maxrss_kib status` to `result`.
+fn measure_child(result: &Path) -> Result<()> {
+    let mut args = env::args_os().skip(1);
+    let program = args.next().context("no command to measure")?;
+    let mut command = Command::new(&program);
+    command.args(args).env_remove(MEASURE_VAR);
     let start = Instant::now();
     let child = command
         .spawn()
-        .with_context(|| format!("failed to start {command:?}"))?;
+        .with_context(|| format!("failed to start {}", program.to_string_lossy()))?;
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
     // SAFETY: an all-zero rusage is a valid value; wait4 fills it in.
@@ -327,30 +403,13 @@ fn measure(command: &mut Command, keep_stdout: bool) -> Result<ChildOutput> {
     } else {
         -1
     };
-    let sample = Sample {
-        wall,
-        user: timeval_secs(usage.ru_utime),
-        sys: timeval_secs(usage.ru_stime),
-        rss_mib: usage.ru_maxrss as f64 / 1024.0, // Linux: KiB
-        status: code,
-    };
-    let mut stderr = String::new();
-    err_file.rewind().context("failed to rewind stderr")?;
-    err_file
-        .read_to_string(&mut stderr)
-        .context("failed to read stderr")?;
-    let mut stdout = String::new();
-    if keep_stdout {
-        out_file.rewind().context("failed to rewind stdout")?;
-        out_file
-            .read_to_string(&mut stdout)
-            .context("failed to read stdout")?;
-    }
-    Ok(ChildOutput {
-        sample,
-        stdout,
-        stderr,
-    })
+    let line = format!(
+        "{wall} {} {} {} {code}\n",
+        timeval_secs(usage.ru_utime),
+        timeval_secs(usage.ru_stime),
+        usage.ru_maxrss // Linux: KiB
+    );
+    fs::write(result, line).with_context(|| format!("failed to write {}", result.display()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -423,7 +482,11 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
         if kind.is_dir() {
             copy_tree(&src, &dst)?;
         } else if kind.is_file() {
-            fs::copy(&src, &dst).with_context(|| format!("failed to copy {}", src.display()))?;
+            // Contents only: the copy is the user's writable checkout even when the source (the
+            // shared corpus) is read-only.
+            let bytes =
+                fs::read(&src).with_context(|| format!("failed to read {}", src.display()))?;
+            fs::write(&dst, bytes).with_context(|| format!("failed to write {}", dst.display()))?;
         }
     }
     Ok(())
@@ -466,20 +529,22 @@ fn bench_tree(
     scratch: &Path,
     peer: Option<&Peer>,
 ) -> Result<TreeResult> {
-    let files = yaml_files(tree)?;
-    let bytes: u64 = files
-        .iter()
-        .map(|p| fs::metadata(p).map(|m| m.len()).unwrap_or(0))
-        .sum();
+    let (mut files, mut bytes) = (0, 0);
+    visit_yaml_files(tree, &mut |path| {
+        files += 1;
+        bytes += fs::metadata(path)
+            .with_context(|| format!("failed to stat {}", path.display()))?
+            .len();
+        Ok(())
+    })?;
     let mut result = TreeResult {
         label: label.clone(),
         synthetic_files,
-        files: files.len(),
+        files,
         bytes,
         rows: Vec::new(),
         notes: Vec::new(),
     };
-    drop(files);
 
     // (a) parse-only, one thread, in a child process.
     let exe = env::current_exe().context("failed to locate the bench executable")?;
