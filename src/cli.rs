@@ -932,6 +932,9 @@ fn fix_stdin(
         streams.error(&format!("failed to read standard input: {e}"));
         return EXIT_ERROR;
     }
+    if interrupted() {
+        return EXIT_INTERRUPTED;
+    }
     let report = match std::panic::catch_unwind(|| fix::fix_bytes(&input, settings)) {
         Ok(r) => r,
         Err(_) => {

@@ -782,7 +782,7 @@ pub fn markdown_file(r: &FileRecord) -> String {
                 "| {} | `{}` | {} |",
                 f.line,
                 md_code(&f.rule),
-                md_text(&f.message)
+                md_cell(&f.message)
             );
         }
         o.push('\n');
@@ -813,8 +813,14 @@ fn md_code(s: &str) -> String {
     s.replace('`', "'").replace('|', "\\|")
 }
 
+/// Text for a paragraph: one line.
 fn md_text(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    s.replace('\n', " ")
+}
+
+/// Text for a table cell: one line, pipes escaped (GFM reads `\|` as a pipe, even in code).
+fn md_cell(s: &str) -> String {
+    md_text(s).replace('|', "\\|")
 }
 
 /// What `secctx rules` prints about each rule.
