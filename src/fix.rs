@@ -41,7 +41,9 @@ pub enum Outcome {
     /// A Kubernetes file that needs no change.
     Unchanged,
     /// The hardened file, to be written.
-    Changed { output: Vec<u8> },
+    Changed {
+        output: Vec<u8>,
+    },
     Skipped(SkipReason),
     Failed(FileError),
 }
@@ -68,7 +70,11 @@ pub struct FileReport {
 
 impl FileReport {
     fn new(outcome: Outcome) -> FileReport {
-        FileReport { outcome, findings: Vec::new(), stats: Stats::default() }
+        FileReport {
+            outcome,
+            findings: Vec::new(),
+            stats: Stats::default(),
+        }
     }
 }
 
@@ -83,7 +89,10 @@ pub fn decode(input: &[u8]) -> Result<&str, FileError> {
             kind: "not-utf8".to_string(),
             line: Some(line),
             col: Some(col + 1),
-            message: format!("not UTF-8 (invalid byte at offset {}); only UTF-8 YAML is edited", e.valid_up_to()),
+            message: format!(
+                "not UTF-8 (invalid byte at offset {}); only UTF-8 YAML is edited",
+                e.valid_up_to()
+            ),
         }
     })
 }
@@ -121,7 +130,11 @@ pub fn may_hold_pod_spec(text: &str) -> bool {
 
 /// Plans the hardening of every pod spec of a parsed stream. Returns the editor and the report
 /// (outcome not yet decided).
-fn plan<'a>(text: &'a str, tree: &'a Tree, settings: &'a Settings) -> (Editor<'a>, FileReport, bool) {
+fn plan<'a>(
+    text: &'a str,
+    tree: &'a Tree,
+    settings: &'a Settings,
+) -> (Editor<'a>, FileReport, bool) {
     let mut editor = Editor::new(text, tree);
     let mut report = FileReport::new(Outcome::Unchanged);
     let mut kubernetes = false;
@@ -194,7 +207,8 @@ pub fn fix_bytes(input: &[u8], settings: &Settings) -> FileReport {
             "not-idempotent",
             None,
             None,
-            "a second pass would change the file again; left unchanged (please report this)".to_string(),
+            "a second pass would change the file again; left unchanged (please report this)"
+                .to_string(),
         ));
         return report;
     }

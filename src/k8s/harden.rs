@@ -231,7 +231,7 @@ pub fn harden_pod<'a>(text: &str, tree: &'a Tree, pod: &PodSpec, settings: &'a S
                 }
                 Rule::DropAllCapabilities => {
                     let drop = field(&["capabilities", "drop"]);
-                    let has_all = drop.is_some_and(|d| tree.items(d).iter().any(|&i| matches!(tree.str(i), Some("ALL" | "all"))));
+                    let has_all = drop.is_some_and(|d| tree.items(d).iter().any(|&i| tree.str(i) == Some("ALL")));
                     if has_all {
                         continue;
                     }

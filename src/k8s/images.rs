@@ -25,17 +25,72 @@ pub struct KnownImage {
 }
 
 pub const KNOWN_IMAGES: &[KnownImage] = &[
-    KnownImage { repository: "nginx", writable_paths: &["/var/cache/nginx", "/var/run"], runs_as_root: true, suggested_uid: Some(101) },
-    KnownImage { repository: "httpd", writable_paths: &["/usr/local/apache2/logs"], runs_as_root: true, suggested_uid: None },
-    KnownImage { repository: "postgres", writable_paths: &["/var/run/postgresql"], runs_as_root: true, suggested_uid: Some(999) },
-    KnownImage { repository: "redis", writable_paths: &[], runs_as_root: true, suggested_uid: Some(999) },
-    KnownImage { repository: "mysql", writable_paths: &["/var/run/mysqld"], runs_as_root: true, suggested_uid: Some(999) },
-    KnownImage { repository: "mariadb", writable_paths: &["/run/mysqld"], runs_as_root: true, suggested_uid: Some(999) },
-    KnownImage { repository: "mongo", writable_paths: &[], runs_as_root: true, suggested_uid: Some(999) },
-    KnownImage { repository: "busybox", writable_paths: &[], runs_as_root: true, suggested_uid: Some(65534) },
-    KnownImage { repository: "alpine", writable_paths: &[], runs_as_root: true, suggested_uid: Some(65534) },
-    KnownImage { repository: "debian", writable_paths: &[], runs_as_root: true, suggested_uid: Some(65534) },
-    KnownImage { repository: "ubuntu", writable_paths: &[], runs_as_root: true, suggested_uid: Some(65534) },
+    KnownImage {
+        repository: "nginx",
+        writable_paths: &["/var/cache/nginx", "/var/run"],
+        runs_as_root: true,
+        suggested_uid: Some(101),
+    },
+    KnownImage {
+        repository: "httpd",
+        writable_paths: &["/usr/local/apache2/logs"],
+        runs_as_root: true,
+        suggested_uid: None,
+    },
+    KnownImage {
+        repository: "postgres",
+        writable_paths: &["/var/run/postgresql"],
+        runs_as_root: true,
+        suggested_uid: Some(999),
+    },
+    KnownImage {
+        repository: "redis",
+        writable_paths: &[],
+        runs_as_root: true,
+        suggested_uid: Some(999),
+    },
+    KnownImage {
+        repository: "mysql",
+        writable_paths: &["/var/run/mysqld"],
+        runs_as_root: true,
+        suggested_uid: Some(999),
+    },
+    KnownImage {
+        repository: "mariadb",
+        writable_paths: &["/run/mysqld"],
+        runs_as_root: true,
+        suggested_uid: Some(999),
+    },
+    KnownImage {
+        repository: "mongo",
+        writable_paths: &[],
+        runs_as_root: true,
+        suggested_uid: Some(999),
+    },
+    KnownImage {
+        repository: "busybox",
+        writable_paths: &[],
+        runs_as_root: true,
+        suggested_uid: Some(65534),
+    },
+    KnownImage {
+        repository: "alpine",
+        writable_paths: &[],
+        runs_as_root: true,
+        suggested_uid: Some(65534),
+    },
+    KnownImage {
+        repository: "debian",
+        writable_paths: &[],
+        runs_as_root: true,
+        suggested_uid: Some(65534),
+    },
+    KnownImage {
+        repository: "ubuntu",
+        writable_paths: &[],
+        runs_as_root: true,
+        suggested_uid: Some(65534),
+    },
 ];
 
 /// `docker.io/library/nginx:1.25@sha256:..` -> `nginx`; `ghcr.io/org/app:v1` -> `ghcr.io/org/app`.
@@ -46,7 +101,10 @@ pub fn normalize(image: &str) -> String {
         Some(i) if !no_digest[i..].contains('/') => &no_digest[..i],
         _ => no_digest,
     };
-    let name = name.strip_prefix("docker.io/").or_else(|| name.strip_prefix("index.docker.io/")).unwrap_or(name);
+    let name = name
+        .strip_prefix("docker.io/")
+        .or_else(|| name.strip_prefix("index.docker.io/"))
+        .unwrap_or(name);
     name.strip_prefix("library/").unwrap_or(name).to_string()
 }
 
@@ -79,7 +137,11 @@ pub fn facts(image: &str, settings: &Settings) -> ImageFacts {
         facts.runs_as_root = known.runs_as_root;
         facts.suggested_uid = known.suggested_uid;
     }
-    if let Some(entry) = settings.images.iter().find(|e| config_matches(e, image, &normalized)) {
+    if let Some(entry) = settings
+        .images
+        .iter()
+        .find(|e| config_matches(e, image, &normalized))
+    {
         for p in &entry.writable_paths {
             if !facts.writable_paths.contains(p) {
                 facts.writable_paths.push(p.clone());
@@ -98,8 +160,14 @@ mod tests {
     fn normalizes_image_references() {
         assert_eq!(normalize("nginx"), "nginx");
         assert_eq!(normalize("nginx:1.25-alpine"), "nginx");
-        assert_eq!(normalize("docker.io/library/nginx:1.25@sha256:abc"), "nginx");
-        assert_eq!(normalize("registry:5000/team/app:v1"), "registry:5000/team/app");
+        assert_eq!(
+            normalize("docker.io/library/nginx:1.25@sha256:abc"),
+            "nginx"
+        );
+        assert_eq!(
+            normalize("registry:5000/team/app:v1"),
+            "registry:5000/team/app"
+        );
         assert_eq!(normalize("bitnami/nginx:latest"), "bitnami/nginx");
     }
 
@@ -109,8 +177,15 @@ mod tests {
         assert!(facts("nginx:1.25", &s).runs_as_root);
         assert!(!facts("bitnami/nginx", &s).runs_as_root);
         let mut s = Settings::default();
-        s.images.push(ImageSettings { pattern: "ghcr.io/acme/*".into(), writable_paths: vec!["/cache".into()], run_as_user: Some(1000) });
+        s.images.push(ImageSettings {
+            pattern: "ghcr.io/acme/*".into(),
+            writable_paths: vec!["/cache".into()],
+            run_as_user: Some(1000),
+        });
         let f = facts("ghcr.io/acme/api:2", &s);
-        assert_eq!((f.writable_paths, f.run_as_user), (vec!["/cache".to_string()], Some(1000)));
+        assert_eq!(
+            (f.writable_paths, f.run_as_user),
+            (vec!["/cache".to_string()], Some(1000))
+        );
     }
 }
