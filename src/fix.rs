@@ -180,6 +180,14 @@ pub fn fix_bytes(input: &[u8], settings: &Settings) -> FileReport {
         return report;
     }
     if editor.is_empty() {
+        if crate::krm::resource_list(&tree).is_some() && !report.findings.is_empty() {
+            let out = with_krm_results(body, &tree, body.to_string(), &tree, &mut report);
+            if out != body {
+                report.outcome = Outcome::Changed {
+                    output: with_bom(bom, &out),
+                };
+            }
+        }
         return report;
     }
     let failed = |kind: &str, line, col, message: String| FileError {
@@ -212,13 +220,45 @@ pub fn fix_bytes(input: &[u8], settings: &Settings) -> FileReport {
         ));
         return report;
     }
-    let mut output = Vec::with_capacity(new_body.len() + 3);
+    let new_body = with_krm_results(body, &tree, new_body, &new_tree, &mut report);
+    report.outcome = Outcome::Changed {
+        output: with_bom(bom, &new_body),
+    };
+    report
+}
+
+fn with_bom(bom: bool, body: &str) -> Vec<u8> {
+    let mut output = Vec::with_capacity(body.len() + 3);
     if bom {
         output.extend_from_slice("\u{feff}".as_bytes());
     }
-    output.extend_from_slice(new_body.as_bytes());
-    report.outcome = Outcome::Changed { output };
-    report
+    output.extend_from_slice(body.as_bytes());
+    output
+}
+
+/// For a kpt `ResourceList`, the findings also go into its `results` (see `krm`).
+fn with_krm_results(
+    orig: &str,
+    orig_tree: &Tree,
+    body: String,
+    tree: &Tree,
+    report: &mut FileReport,
+) -> String {
+    match crate::krm::add_results(orig, orig_tree, &body, tree, &report.findings) {
+        Ok(Some(text)) => text,
+        Ok(None) => body,
+        Err(e) => {
+            report.findings.push(Finding {
+                line: 1,
+                col: 1,
+                rule: "krm-results".to_string(),
+                severity: Severity::Warning,
+                message: format!("could not add the findings to the ResourceList's results: {e}"),
+                fixable: false,
+            });
+            body
+        }
+    }
 }
 
 /// A finding for a file-level error, for reports that list findings only.

@@ -11,6 +11,7 @@ pub mod diff;
 pub mod finding;
 pub mod fix;
 pub mod k8s;
+pub mod krm;
 pub mod report;
 pub mod settings;
 pub mod walk;

@@ -497,6 +497,15 @@ impl<'a> Editor<'a> {
                 Some(Change::Insert(entries)) => {
                     if let Some((_, v)) = entries.iter_mut().find(|(k, _)| k == seg) {
                         if rest.is_empty() {
+                            if let (NewValue::Seq(have), NewValue::Seq(more)) = (&mut *v, &value) {
+                                // Two items planned for a new list: both go in.
+                                for item in more {
+                                    if !have.contains(item) {
+                                        have.push(item.clone());
+                                    }
+                                }
+                                return Ok(());
+                            }
                             return if *v == value {
                                 Ok(())
                             } else {
