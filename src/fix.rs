@@ -124,8 +124,11 @@ pub fn parse_file(text: &str) -> Result<Tree, Outcome> {
 /// Whether a file may hold a pod spec at all. Every pod spec has a `containers` key, so a file
 /// without that word cannot need an edit and is not parsed (most YAML in a repository is not a
 /// workload). `tests/prefilter.rs` checks this against the full pipeline.
+///
+/// A double-quoted key can spell the word with escapes (`"contain\x65rs"`), so a file with a
+/// backslash is always parsed.
 pub fn may_hold_pod_spec(text: &str) -> bool {
-    text.contains("containers")
+    text.contains("containers") || text.contains('\\')
 }
 
 /// Plans the hardening of every pod spec of a parsed stream. Returns the editor and the report
@@ -158,6 +161,12 @@ fn plan<'a>(
 
 /// Harden one file's bytes.
 pub fn fix_bytes(input: &[u8], settings: &Settings) -> FileReport {
+    fix_bytes_with(input, settings, true)
+}
+
+/// `fix_bytes`, with the `may_hold_pod_spec` shortcut on or off (off: every file is parsed; the
+/// tests use it to show the shortcut misses nothing).
+pub fn fix_bytes_with(input: &[u8], settings: &Settings, prefilter: bool) -> FileReport {
     let text = match decode(input) {
         Ok(t) => t,
         Err(e) => return FileReport::new(Outcome::Failed(e)),
@@ -166,7 +175,7 @@ pub fn fix_bytes(input: &[u8], settings: &Settings) -> FileReport {
     if is_blank_yaml(body) {
         return FileReport::new(Outcome::Skipped(SkipReason::Empty));
     }
-    if !may_hold_pod_spec(body) && settings.extra_pod_spec_paths.is_empty() {
+    if prefilter && !may_hold_pod_spec(body) && settings.extra_pod_spec_paths.is_empty() {
         return FileReport::new(Outcome::Skipped(SkipReason::NotKubernetes));
     }
     let tree = match parse_file(body) {
