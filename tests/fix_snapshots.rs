@@ -1,0 +1,504 @@
+//! Snapshot tests of the one-file fix pipeline over `testdata/fix/**/*.yaml`.
+//!
+//! Each case may start with a comment line `# secctx-test: OPTIONS` (see `settings_for`). The
+//! snapshot holds the uncolored unified diff (3 lines of context; a CR shows as `␍`), the findings
+//! as `line:col: severity[rule]: message`, and the outcome. Beside the snapshot, every case checks
+//! (independently of `k8s::harden`):
+//! - the output parses again and a second `fix_bytes` returns `Unchanged`;
+//! - every container of the output satisfies every rule enabled for it (settings minus
+//!   `secctx.io/skip` minus `# secctx: ignore[...]`, Linux-only rules off on Windows pods), or a
+//!   finding with that rule names the container (or sits inside it);
+//! - a `/tmp` emptyDir is mounted where secctx turned `readOnlyRootFilesystem` on;
+//! - nothing the API server rejects was produced: `allowPrivilegeEscalation: false` beside
+//!   `privileged: true` or an added `SYS_ADMIN`, `runAsNonRoot: true` beside `runAsUser: 0`,
+//!   Linux-only fields added to a Windows pod, two mounts at one path, a mount of a missing volume;
+//! - the file's line endings stay uniform.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use secctx::finding::Finding;
+use secctx::fix::{Outcome, fix_bytes};
+use secctx::k8s::find::{Container, PodSpec, containers, find_pod_specs, is_kubernetes_object};
+use secctx::settings::{ImageSettings, PodSpecPath, Rule, Settings};
+use secctx::yaml::{NodeId, Tree, parse, strip_bom};
+use similar::TextDiff;
+
+/// Parses the options of a `# secctx-test:` first line into `Settings`.
+///
+/// `--force`, `--run-as-user UID`, `--skip R,..`, `--only R,..`, `--image PATTERN=uid:N`,
+/// `--image PATTERN=path:/p`, `--tmp-name N`, `--tmp-medium M`, `--tmp-size S`,
+/// `--crd GROUP/KIND=a.b.[].c` (an extra pod-spec path).
+fn settings_for(text: &str) -> (Settings, String) {
+    let mut settings = Settings::default();
+    let first = text.lines().next().unwrap_or("");
+    let Some(opts) = first
+        .trim_start_matches('\u{feff}')
+        .strip_prefix("# secctx-test:")
+    else {
+        return (settings, String::new());
+    };
+    let opts = opts.trim();
+    let mut words = opts.split_whitespace();
+    let rules = |s: &str| -> Vec<Rule> {
+        s.split(',')
+            .map(|r| r.parse().expect("rule name in a test option"))
+            .collect()
+    };
+    while let Some(w) = words.next() {
+        let mut arg = || {
+            words
+                .next()
+                .unwrap_or_else(|| panic!("{w} needs a value"))
+                .to_string()
+        };
+        match w {
+            "--force" => settings.force = true,
+            "--run-as-user" => settings.run_as_user = Some(arg().parse().expect("a UID")),
+            "--skip" => {
+                let skip = rules(&arg());
+                settings.rules.retain(|r| !skip.contains(r));
+            }
+            "--only" => settings.rules = rules(&arg()),
+            "--image" => {
+                let a = arg();
+                let (pattern, what) = a.split_once('=').expect("--image PATTERN=uid:N|path:/p");
+                let idx = match settings.images.iter().position(|e| e.pattern == pattern) {
+                    Some(i) => i,
+                    None => {
+                        settings.images.push(ImageSettings {
+                            pattern: pattern.to_string(),
+                            ..Default::default()
+                        });
+                        settings.images.len() - 1
+                    }
+                };
+                let entry = &mut settings.images[idx];
+                match what.split_once(':').expect("uid:N or path:/p") {
+                    ("uid", n) => entry.run_as_user = Some(n.parse().expect("a UID")),
+                    ("path", p) => entry.writable_paths.push(p.to_string()),
+                    other => panic!("unknown --image setting {other:?}"),
+                }
+            }
+            "--tmp-name" => settings.tmp_volume.name = arg(),
+            "--tmp-medium" => settings.tmp_volume.medium = Some(arg()),
+            "--tmp-size" => settings.tmp_volume.size_limit = Some(arg()),
+            "--crd" => {
+                let a = arg();
+                let (gk, path) = a.split_once('=').expect("--crd GROUP/KIND=path");
+                let (group, kind) = gk.rsplit_once('/').expect("GROUP/KIND");
+                settings.extra_pod_spec_paths.push(PodSpecPath {
+                    api_group: group.to_string(),
+                    kind: kind.to_string(),
+                    path: path.split('.').map(str::to_string).collect(),
+                });
+            }
+            other => panic!("unknown test option {other}"),
+        }
+    }
+    (settings, opts.to_string())
+}
+
+fn visible(s: &str) -> String {
+    s.replace('\r', "␍")
+}
+
+fn render_findings(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let sev = format!("{:?}", f.severity).to_lowercase();
+        out.push_str(&format!(
+            "{}:{}: {sev}[{}]: {}\n",
+            f.line, f.col, f.rule, f.message
+        ));
+    }
+    out
+}
+
+fn outcome_name(o: &Outcome) -> String {
+    match o {
+        Outcome::Unchanged => "unchanged".into(),
+        Outcome::Changed { .. } => "changed".into(),
+        Outcome::Skipped(r) => format!("skipped ({r:?})"),
+        Outcome::Failed(e) => format!("failed ({}: {})", e.kind, e.message),
+    }
+}
+
+/// 1-based line and col of a byte offset (col in chars).
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let ls = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, text[ls..offset].chars().count() + 1)
+}
+
+fn within(text: &str, tree: &Tree, node: NodeId, line: usize, col: usize) -> bool {
+    let n = tree.node(node);
+    let start = position(text, n.start);
+    let end = position(text, n.end);
+    (line, col) >= start && (line, col) <= end
+}
+
+fn bool_at(tree: &Tree, node: Option<NodeId>, path: &[&str]) -> Option<bool> {
+    node.and_then(|n| tree.get_path(n, path))
+        .and_then(|n| tree.as_bool(n))
+}
+
+fn str_at<'t>(tree: &'t Tree, node: Option<NodeId>, path: &[&str]) -> Option<&'t str> {
+    node.and_then(|n| tree.get_path(n, path))
+        .and_then(|n| tree.str(n))
+}
+
+fn int_at(tree: &Tree, node: Option<NodeId>, path: &[&str]) -> Option<i64> {
+    node.and_then(|n| tree.get_path(n, path))
+        .and_then(|n| tree.as_int(n))
+}
+
+/// Rules listed by an opt-out: `all` or names.
+fn listed(value: &str) -> BTreeSet<Rule> {
+    let mut out = BTreeSet::new();
+    for part in value.split(',').map(str::trim) {
+        if part == "all" {
+            out.extend(Rule::ALL);
+        } else if let Ok(r) = part.parse() {
+            out.insert(r);
+        }
+    }
+    out
+}
+
+/// Rules a container is opted out of (annotation on the object or template, comment).
+fn opted_out(text: &str, tree: &Tree, pod: &PodSpec, c: NodeId) -> BTreeSet<Rule> {
+    let mut out = BTreeSet::new();
+    for meta in [tree.get(pod.object, "metadata"), pod.template_metadata]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(v) = str_at(tree, Some(meta), &["annotations", "secctx.io/skip"]) {
+            out.extend(listed(v));
+        }
+    }
+    let line_no = tree.node(c).line;
+    let line = text.lines().nth(line_no - 1).unwrap_or("");
+    if let Some(hash) = line.find('#') {
+        let comment = line[hash + 1..].trim();
+        if let Some(rest) = comment.strip_prefix("secctx: ignore") {
+            match rest.strip_prefix('[') {
+                Some(list) => out.extend(listed(list.split(']').next().unwrap_or(""))),
+                None => out.extend(Rule::ALL),
+            }
+        }
+    }
+    out
+}
+
+struct Side<'a> {
+    text: &'a str,
+    tree: Tree,
+}
+
+impl<'a> Side<'a> {
+    fn new(text: &'a str) -> Side<'a> {
+        let tree = parse(text).expect("parses");
+        Side { text, tree }
+    }
+
+    fn pods(&self, settings: &Settings) -> Vec<PodSpec> {
+        let mut out = Vec::new();
+        for doc in &self.tree.docs {
+            if is_kubernetes_object(&self.tree, doc.root) {
+                out.extend(find_pod_specs(&self.tree, doc.root, settings));
+            }
+        }
+        out
+    }
+}
+
+fn who(c: &Container, index: usize) -> String {
+    match &c.name {
+        Some(n) => format!("container `{n}`"),
+        None => format!("{}[{index}]", c.list.key()),
+    }
+}
+
+/// The checks beside the snapshot; returns what failed, one line each.
+fn check_case(input: &str, output: &str, settings: &Settings, findings: &[Finding]) -> Vec<String> {
+    let mut errors = Vec::new();
+    let before = Side::new(input);
+    let after = Side::new(output);
+    let (pods_in, pods_out) = (before.pods(settings), after.pods(settings));
+    if pods_in.len() != pods_out.len() {
+        return vec![format!(
+            "{} pod specs became {}",
+            pods_in.len(),
+            pods_out.len()
+        )];
+    }
+    let (tb, ta) = (&before.tree, &after.tree);
+    for (pin, pout) in pods_in.iter().zip(&pods_out) {
+        let cin = containers(tb, pin.spec);
+        let cout = containers(ta, pout.spec);
+        if cin.len() != cout.len() {
+            errors.push(format!("{} containers became {}", cin.len(), cout.len()));
+            continue;
+        }
+        let windows = str_at(ta, Some(pout.spec), &["os", "name"]) == Some("windows");
+        let psc = ta.get(pout.spec, "securityContext");
+        let pod_non_root = bool_at(ta, psc, &["runAsNonRoot"]);
+        let pod_user = int_at(ta, psc, &["runAsUser"]);
+        let pod_seccomp = str_at(ta, psc, &["seccompProfile", "type"]);
+        let volumes: Vec<(String, bool)> = ta
+            .get(pout.spec, "volumes")
+            .map(|v| ta.items(v).to_vec())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|v| {
+                Some((
+                    ta.str(ta.get(v, "name")?)?.to_string(),
+                    ta.get(v, "emptyDir").is_some(),
+                ))
+            })
+            .collect();
+        let mut names = BTreeSet::new();
+        for (n, _) in &volumes {
+            if !names.insert(n) {
+                errors.push(format!("two volumes named `{n}`"));
+            }
+        }
+        let mut index_in_list = std::collections::HashMap::new();
+        for (ci, co) in cin.iter().zip(&cout) {
+            let idx = index_in_list.entry(ci.list).or_insert(0usize);
+            let label = who(ci, *idx);
+            *idx += 1;
+            let sc_in = tb.get(ci.node, "securityContext");
+            let sc = ta.get(co.node, "securityContext");
+            let related = |rule: &str| {
+                findings.iter().any(|f| {
+                    (f.rule == rule || f.rule == "security-context")
+                        && (within(input, tb, ci.node, f.line, f.col)
+                            || (within(input, tb, pin.object, f.line, f.col)
+                                && f.message.contains(&label)))
+                })
+            };
+            let mut enabled: BTreeSet<Rule> = settings.rules.iter().copied().collect();
+            for r in opted_out(input, tb, pin, ci.node) {
+                enabled.remove(&r);
+            }
+            if windows {
+                let linux: Vec<Rule> = enabled
+                    .iter()
+                    .copied()
+                    .filter(|r| *r != Rule::RunAsNonRoot)
+                    .collect();
+                if !linux.is_empty()
+                    && !findings.iter().any(|f| {
+                        f.rule == "windows-pod" && within(input, tb, pin.object, f.line, f.col)
+                    })
+                {
+                    errors.push(format!(
+                        "{label}: Windows pod without a windows-pod finding"
+                    ));
+                }
+                enabled.retain(|r| *r == Rule::RunAsNonRoot);
+                for f in [
+                    "seccompProfile",
+                    "capabilities",
+                    "readOnlyRootFilesystem",
+                    "allowPrivilegeEscalation",
+                    "runAsUser",
+                    "privileged",
+                ] {
+                    if ta.get_path(co.node, &["securityContext", f]).is_some()
+                        && tb.get_path(ci.node, &["securityContext", f]).is_none()
+                    {
+                        errors.push(format!("{label}: Linux-only `{f}` added to a Windows pod"));
+                    }
+                }
+            }
+            for rule in enabled {
+                let ok = match rule {
+                    Rule::RunAsNonRoot => match bool_at(ta, sc, &["runAsNonRoot"]) {
+                        Some(b) => b,
+                        None => pod_non_root == Some(true),
+                    },
+                    Rule::NoPrivilegeEscalation => {
+                        bool_at(ta, sc, &["allowPrivilegeEscalation"]) == Some(false)
+                    }
+                    Rule::DropAllCapabilities => sc
+                        .and_then(|s| ta.get_path(s, &["capabilities", "drop"]))
+                        .is_some_and(|d| ta.items(d).iter().any(|&i| ta.str(i) == Some("ALL"))),
+                    Rule::ReadOnlyRootFilesystem => {
+                        bool_at(ta, sc, &["readOnlyRootFilesystem"]) == Some(true)
+                    }
+                    Rule::SeccompRuntimeDefault => {
+                        let t = match sc.and_then(|s| ta.get(s, "seccompProfile")) {
+                            Some(_) => str_at(ta, sc, &["seccompProfile", "type"]),
+                            None => pod_seccomp,
+                        };
+                        matches!(t, Some("RuntimeDefault" | "Localhost"))
+                    }
+                };
+                if !ok && !related(rule.name()) {
+                    errors.push(format!("{label}: {rule} neither satisfied nor reported"));
+                }
+            }
+            // Conflicts the API server or the kubelet refuses.
+            let ape_false = bool_at(ta, sc, &["allowPrivilegeEscalation"]) == Some(false);
+            let ape_false_before = bool_at(tb, sc_in, &["allowPrivilegeEscalation"]) == Some(false);
+            let privileged = bool_at(ta, sc, &["privileged"]) == Some(true);
+            let sys_admin = sc
+                .and_then(|s| ta.get_path(s, &["capabilities", "add"]))
+                .is_some_and(|a| {
+                    ta.items(a)
+                        .iter()
+                        .any(|&i| matches!(ta.str(i), Some("SYS_ADMIN" | "CAP_SYS_ADMIN")))
+                });
+            if ape_false && !ape_false_before && (privileged || sys_admin) {
+                errors.push(format!(
+                    "{label}: allowPrivilegeEscalation: false added beside privileged/SYS_ADMIN"
+                ));
+            }
+            let non_root = bool_at(ta, sc, &["runAsNonRoot"]).or(pod_non_root) == Some(true);
+            let non_root_before = bool_at(tb, sc_in, &["runAsNonRoot"]).or(bool_at(
+                tb,
+                tb.get(pin.spec, "securityContext"),
+                &["runAsNonRoot"],
+            )) == Some(true);
+            let user = int_at(ta, sc, &["runAsUser"]).or(pod_user);
+            if non_root && !non_root_before && user == Some(0) {
+                errors.push(format!(
+                    "{label}: runAsNonRoot: true added beside runAsUser: 0"
+                ));
+            }
+            // The /tmp emptyDir where secctx made the root filesystem read-only.
+            let ro_before = bool_at(tb, sc_in, &["readOnlyRootFilesystem"]) == Some(true);
+            let ro_after = bool_at(ta, sc, &["readOnlyRootFilesystem"]) == Some(true);
+            let mounts: Vec<(String, String)> = ta
+                .get(co.node, "volumeMounts")
+                .map(|m| ta.items(m).to_vec())
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|m| {
+                    Some((
+                        ta.str(ta.get(m, "name")?)?.to_string(),
+                        ta.str(ta.get(m, "mountPath")?)?
+                            .trim_end_matches('/')
+                            .to_string(),
+                    ))
+                })
+                .collect();
+            let mounts_before = tb
+                .get(ci.node, "volumeMounts")
+                .map_or(0, |m| tb.items(m).len());
+            let mut paths = BTreeSet::new();
+            for (i, (name, path)) in mounts.iter().enumerate() {
+                if !paths.insert(path.clone()) && i >= mounts_before {
+                    errors.push(format!("{label}: a second mount at {path} was added"));
+                }
+                if i >= mounts_before && !volumes.iter().any(|(n, e)| n == name && *e) {
+                    errors.push(format!(
+                        "{label}: the added mount `{name}` is not an emptyDir volume of the pod"
+                    ));
+                }
+            }
+            if ro_after
+                && !ro_before
+                && !mounts.iter().any(|(_, p)| p == "/tmp")
+                && !related("read-only-root-filesystem")
+            {
+                errors.push(format!(
+                    "{label}: read-only root filesystem without a /tmp mount"
+                ));
+            }
+        }
+    }
+    errors
+}
+
+fn uniform_line_endings(input: &str, output: &str) -> bool {
+    let crlf = |s: &str| (s.matches("\r\n").count(), s.matches('\n').count());
+    let (ci, li) = crlf(input);
+    let (co, lo) = crlf(output);
+    // All-LF stays all-LF, all-CRLF stays all-CRLF.
+    !((ci == 0 && co != 0) || (ci == li && li > 0 && co != lo))
+}
+
+#[test]
+fn fix_snapshots() {
+    insta::glob!("../testdata/fix", "**/*.yaml", |path: &Path| {
+        let bytes = std::fs::read(path).expect("read the case");
+        let input = String::from_utf8(bytes.clone()).expect("cases are UTF-8");
+        let (settings, opts) = settings_for(&input);
+        let report = fix_bytes(&bytes, &settings);
+        let mut snap = String::new();
+        if !opts.is_empty() {
+            snap.push_str(&format!("options: {opts}\n"));
+        }
+        snap.push_str(&format!("outcome: {}\n", outcome_name(&report.outcome)));
+        let s = report.stats;
+        snap.push_str(&format!(
+            "stats: {} pod specs, {} containers, {} hardened, {} changes\n",
+            s.pod_specs, s.containers, s.containers_hardened, s.changes
+        ));
+        let output = match &report.outcome {
+            Outcome::Changed { output } => {
+                Some(String::from_utf8(output.clone()).expect("output is UTF-8"))
+            }
+            _ => None,
+        };
+        snap.push_str("\n--- diff\n");
+        if let Some(out) = &output {
+            let diff = TextDiff::from_lines(&input, out);
+            snap.push_str(&visible(
+                &diff
+                    .unified_diff()
+                    .context_radius(3)
+                    .header("a", "b")
+                    .to_string(),
+            ));
+        }
+        snap.push_str("\n--- findings\n");
+        snap.push_str(&render_findings(&report.findings));
+
+        if let Some(out) = &output {
+            let (body_in, _) = strip_bom(&input);
+            let (body, _) = strip_bom(out);
+            assert!(
+                parse(body).is_ok(),
+                "{}: the output does not parse",
+                path.display()
+            );
+            let again = fix_bytes(out.as_bytes(), &settings);
+            assert_eq!(
+                again.outcome,
+                Outcome::Unchanged,
+                "{}: a second pass changed something",
+                path.display()
+            );
+            assert!(
+                uniform_line_endings(&input, out),
+                "{}: line endings became mixed",
+                path.display()
+            );
+            let errors = check_case(body_in, body, &settings, &report.findings);
+            assert!(
+                errors.is_empty(),
+                "{}:\n{}",
+                path.display(),
+                errors.join("\n")
+            );
+        } else if matches!(report.outcome, Outcome::Unchanged) {
+            let (body_in, _) = strip_bom(&input);
+            let errors = check_case(body_in, body_in, &settings, &report.findings);
+            assert!(
+                errors.is_empty(),
+                "{}:\n{}",
+                path.display(),
+                errors.join("\n")
+            );
+        }
+        insta::with_settings!({snapshot_path => "../snapshots", omit_expression => true}, {
+            insta::assert_snapshot!("case", snap);
+        });
+    });
+}
