@@ -491,7 +491,7 @@ impl Streams {
             indicatif::ProgressDrawTarget::hidden(),
         );
         if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{spinner} {pos}/{len} files [{elapsed}] {wide_bar} {msg}",
+            "{spinner} {pos}/{len} files [{elapsed}] {bar:30} {wide_msg}",
         ) {
             bar.set_style(style);
         }

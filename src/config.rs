@@ -15,7 +15,7 @@
 //! # Rules never applied (names as in `secctx rules`). `--only`/`--skip` narrow this further.
 //! skip: [read-only-root-filesystem]
 //!
-//! # runAsUser added to containers (and not already set) when runAsNonRoot is added.
+//! # runAsUser (not 0) added to containers that set none, so that runAsNonRoot can hold.
 //! # `--run-as-user` overrides it.
 //! run_as_user: 10001
 //!
@@ -280,10 +280,14 @@ impl<'t> Reader<'t> {
 
     fn uid(&self, node: NodeId, key: &str) -> Result<i64, ConfigError> {
         match self.tree.as_int(node) {
-            Some(n) if (0..=i64::from(i32::MAX)).contains(&n) => Ok(n),
+            Some(n) if (1..=i64::from(i32::MAX)).contains(&n) => Ok(n),
+            Some(0) => Err(self.error(
+                node,
+                format!("`{key}` must not be 0: that is root, which runAsNonRoot refuses"),
+            )),
             Some(n) => Err(self.error(
                 node,
-                format!("`{key}` must be a UID from 0 to 2147483647, not {n}"),
+                format!("`{key}` must be a UID from 1 to 2147483647, not {n}"),
             )),
             None => Err(self.error(node, format!("`{key}` must be an integer UID, e.g. 10001"))),
         }
@@ -545,7 +549,9 @@ tmp_volume:
         assert_eq!((e.line, e.col), (1, 14));
         assert!(e.message.contains("integer"), "{}", e.message);
         let e = err("run_as_user: -1\n");
-        assert!(e.message.contains("from 0"), "{}", e.message);
+        assert!(e.message.contains("from 1"), "{}", e.message);
+        let e = err("images: [{image: x, run_as_user: 0}]\n");
+        assert!(e.message.contains("root"), "{}", e.message);
         let e = err("skip: read-only-root-filesystem\n");
         assert_eq!((e.line, e.col), (1, 7));
         assert!(e.message.contains("must be a list"), "{}", e.message);

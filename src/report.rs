@@ -623,7 +623,7 @@ pub fn fix_summary_line(s: &FixSummary, applied: bool, secs: f64) -> String {
         ));
     }
     if s.not_kubernetes > 0 {
-        notes.push(format!("{} not Kubernetes", s.not_kubernetes));
+        notes.push(format!("{} without pod specs", s.not_kubernetes));
     }
     if s.errors > 0 {
         notes.push(plural(s.errors, "error", "errors"));
@@ -1174,7 +1174,7 @@ mod tests {
         };
         assert_eq!(
             fix_summary_line(&none, true, 1.0),
-            "Nothing to harden (2 not Kubernetes); 4 files in 1.00s\n"
+            "Nothing to harden (2 without pod specs); 4 files in 1.00s\n"
         );
         let c = CheckSummary {
             files: 40,

@@ -231,7 +231,7 @@ fn invalid_template_and_non_utf8_files_are_left_byte_for_byte_while_the_others_a
     );
     assert!(
         r.err
-            .contains("1 template skipped, 1 not Kubernetes, 2 errors"),
+            .contains("1 template skipped, 1 without pod specs, 2 errors"),
         "{}",
         r.err
     );
@@ -251,11 +251,19 @@ fn findings_use_the_documented_line_shape() {
     let d = fixture();
     let r = run_in(d.path(), &["fix", "uploads.yaml"]);
     assert_eq!(r.code, 0, "{r:?}");
+    // path:line:col: warning[rule]: message
+    let line = r
+        .err
+        .lines()
+        .find(|l| l.starts_with("uploads.yaml:17:"))
+        .expect(&r.err);
+    let (place, rest) = line.split_once(": ").unwrap();
+    let place: Vec<&str> = place.split(':').collect();
+    assert_eq!(place.len(), 3, "{line}");
+    assert!(place[2].parse::<usize>().is_ok_and(|c| c >= 1), "{line}");
     assert!(
-        r.err
-            .contains("uploads.yaml:17:37: warning[read-only-root-filesystem]: "),
-        "{}",
-        r.err
+        rest.starts_with("warning[read-only-root-filesystem]: container `uploads`"),
+        "{line}"
     );
     assert!(r.err.contains("(1 finding needs attention)"), "{}", r.err);
     assert!(
