@@ -30,7 +30,7 @@
 //! | `SECCTX_CORPUS` | `../shared/corpus` if present | real corpus to copy and measure; `none` skips |
 //! | `SECCTX_BENCH_PEER` | `0` | `1` runs the ruamel.yaml peer |
 //! | `SECCTX_BENCH_PEER_MAX` | `2000` | largest tree the peer runs on |
-//! | `SECCTX_BENCH_RUNS` | `3` | runs per case; the run with the median wall time is reported |
+//! | `SECCTX_BENCH_RUNS` | `3` | runs per case; the fastest run (wall time) is reported |
 //! | `SECCTX_BENCH_THREADS` | all cores | the "all threads" count |
 //! | `SECCTX_BENCH_SEED` | `24301` | generator seed |
 //! | `SECCTX_BENCH_DIR` | system temp | where the trees are written |
@@ -464,10 +464,20 @@ impl TreeResult {
     }
 }
 
-fn median_by_wall(mut samples: Vec<ChildOutput>) -> ChildOutput {
-    samples.sort_by(|a, b| a.sample.wall.total_cmp(&b.sample.wall));
-    let mid = samples.len() / 2;
-    samples.swap_remove(mid)
+/// The fastest run: on a machine shared with other work, the least disturbed one.
+fn fastest(samples: Vec<ChildOutput>) -> Result<ChildOutput> {
+    samples
+        .into_iter()
+        .min_by(|a, b| a.sample.wall.total_cmp(&b.sample.wall))
+        .context("no runs")
+}
+
+/// The 1-minute load average, to tell a quiet machine from a busy one in the report.
+fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".to_string())
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<()> {
@@ -554,7 +564,7 @@ fn bench_tree(
         command.env(PARSE_CHILD_VAR, tree);
         runs.push(measure(&mut command, true)?);
     }
-    let parse = median_by_wall(runs);
+    let parse = fastest(runs)?;
     if parse.sample.status != 0 {
         bail!("parse-only child failed: {}", parse.stderr.trim());
     }
@@ -594,7 +604,7 @@ fn bench_tree(
                 false,
             )?);
         }
-        let best = median_by_wall(runs);
+        let best = fastest(runs)?;
         note_status(
             &mut result.notes,
             &format!("fix --check -j{threads}"),
@@ -618,7 +628,7 @@ fn bench_tree(
                 false,
             )?);
         }
-        let best = median_by_wall(runs);
+        let best = fastest(runs)?;
         note_status(&mut result.notes, &format!("fix -j{threads}"), &best);
         rows.push(row(Case::Fix, threads, best.sample));
     }
@@ -745,7 +755,7 @@ fn machine_description(config: &Config, peer: Option<&Peer>) -> String {
     }
     let _ = write!(
         text,
-        " {} run(s) per case, median wall time reported; all threads = {}.",
+        " {} run(s) per case, the fastest reported; all threads = {}.",
         config.runs, config.threads
     );
     text
@@ -917,6 +927,7 @@ fn run() -> Result<()> {
     eprintln!("secctx: {}", config.binary.display());
     eprintln!("work folder: {}", work.display());
 
+    let load_before = load_average();
     let mut results = Vec::new();
     let mut tree_notes = Vec::new();
     for &n in &config.sizes {
@@ -981,7 +992,12 @@ fn run() -> Result<()> {
     }
 
     let mut report = String::new();
-    let _ = writeln!(report, "{}\n", machine_description(&config, peer.as_ref()));
+    let _ = writeln!(
+        report,
+        "{} Load average (1 min) {load_before} before the runs, {} after.\n",
+        machine_description(&config, peer.as_ref()),
+        load_average()
+    );
     for note in &tree_notes {
         let _ = writeln!(report, "- {note}");
     }
