@@ -510,7 +510,7 @@ pub fn sarif_start(rules: &[RuleMeta], version: &str) -> String {
     format!(
         "{{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\",\
          \"runs\":[{{\"tool\":{{\"driver\":{driver}}},\"columnKind\":\"unicodeCodePoints\",\
-         \"originalUriBaseIds\":{{\"%SRCROOT%\":{{\"uri\":\"./\"}}}},\"results\":["
+         \"results\":["
     )
 }
 

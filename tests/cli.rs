@@ -581,33 +581,35 @@ fn sigint_stops_cleanly_without_temp_files() {
 }
 
 #[test]
-fn sigint_while_reading_stdin_exits_130() {
-    let d = fixture();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_secctx"))
-        .current_dir(d.path())
-        .args(["fix", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // Keep stdin open (no EOF) so that only the signal can end the run. Give the process time to
-    // install its handler; either way it must end on SIGINT.
-    let stdin = child.stdin.take();
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    let _ = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    let status = child.wait().unwrap();
-    drop(stdin);
-    let mut stdout = Vec::new();
-    std::io::Read::read_to_end(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+fn sigint_or_sigterm_while_reading_stdin_exits_130() {
     use std::os::unix::process::ExitStatusExt as _;
-    assert!(
-        status.code() == Some(130) || status.signal() == Some(2),
-        "{status:?}"
-    );
-    assert!(stdout.is_empty());
+    let d = fixture();
+    for (signal, number) in [("-INT", 2), ("-TERM", 15)] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_secctx"))
+            .current_dir(d.path())
+            .args(["fix", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Keep stdin open (no EOF) so that only the signal can end the run. Give the process
+        // time to install its handler; either way it must end on the signal.
+        let stdin = child.stdin.take();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let _ = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status();
+        let status = child.wait().unwrap();
+        drop(stdin);
+        let mut stdout = Vec::new();
+        std::io::Read::read_to_end(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+        assert!(
+            status.code() == Some(130) || status.signal() == Some(number),
+            "{signal}: {status:?}"
+        );
+        assert!(stdout.is_empty(), "{signal}");
+    }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -1411,6 +1413,18 @@ fn completions_man_and_version() {
         assert_eq!(r.code, 0, "{shell}");
         assert!(r.out.contains("secctx"), "{shell}");
         assert!(r.out.contains("dry-run"), "{shell}");
+        if shell == "bash" {
+            let script = tempfile::NamedTempFile::new().unwrap();
+            fs::write(script.path(), &r.out).unwrap();
+            let syntax = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(script.path())
+                .status();
+            assert!(
+                syntax.unwrap().success(),
+                "bash -n accepts the completion script"
+            );
+        }
     }
     assert_eq!(
         run_in(Path::new(TESTDATA), &["completions", "tcsh"]).code,
