@@ -569,10 +569,17 @@ pub fn man_page() -> io::Result<String> {
             .bin_name(format!("secctx {name}"))
             .display_name(format!("secctx-{name}"));
         let man = clap_mangen::Man::new(sub);
+        let mut part = Vec::new();
+        man.render_synopsis_section(&mut part)?;
+        man.render_description_section(&mut part)?;
+        man.render_options_section(&mut part)?;
+        // The subcommand's sections become subsections of its own section.
+        let part = String::from_utf8_lossy(&part).replace("\n.SH ", "\n.SS ");
+        let part = part
+            .strip_prefix(".SH ")
+            .map_or(part.clone(), |rest| format!(".SS {rest}"));
         buf.extend_from_slice(format!(".SH \"SECCTX {}\"\n", name.to_uppercase()).as_bytes());
-        man.render_synopsis_section(&mut buf)?;
-        man.render_description_section(&mut buf)?;
-        man.render_options_section(&mut buf)?;
+        buf.extend_from_slice(part.as_bytes());
     }
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
