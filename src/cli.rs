@@ -935,6 +935,9 @@ fn fix_stdin(
     let name = "<stdin>";
     let mut input = Vec::new();
     EXIT_ON_SIGNAL.store(true, Ordering::SeqCst);
+    if io::stdin().is_terminal() && !quiet {
+        streams.err("Reading a YAML stream from standard input (end it with Ctrl-D)...\n");
+    }
     if let Err(e) = io::stdin().lock().read_to_end(&mut input) {
         streams.error(&format!("failed to read standard input: {e}"));
         return EXIT_ERROR;
