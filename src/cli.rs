@@ -440,12 +440,16 @@ impl Streams {
     }
 
     fn out(&mut self, text: &str) {
-        if text.is_empty() || self.broken {
+        self.out_bytes(text.as_bytes());
+    }
+
+    fn out_bytes(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() || self.broken {
             return;
         }
         let write = || {
             let mut out = io::stdout().lock();
-            out.write_all(text.as_bytes()).and_then(|()| out.flush())
+            out.write_all(bytes).and_then(|()| out.flush())
         };
         let result = match &self.progress {
             Some(bar) => bar.suspend(write),
@@ -752,14 +756,15 @@ fn error_info(e: &FileError) -> ErrorInfo {
     }
 }
 
-fn panic_record(path: &str) -> FileRecord {
-    FileRecord::failed(
-        path,
-        ErrorInfo::new(
-            "internal-error",
-            "secctx crashed on this file and left it unchanged (a bug: please report it with the file)",
-        ),
+fn internal_error() -> ErrorInfo {
+    ErrorInfo::new(
+        "internal-error",
+        "secctx crashed on this file and left it unchanged (a bug: please report it with the file)",
     )
+}
+
+fn panic_record(path: &str) -> FileRecord {
+    FileRecord::failed(path, internal_error())
 }
 
 /// What a `fix` worker needs.
@@ -945,18 +950,13 @@ fn fix_stdin(
     if interrupted() {
         return EXIT_INTERRUPTED;
     }
-    let report = match std::panic::catch_unwind(|| fix::fix_bytes(&input, settings)) {
-        Ok(r) => r,
-        Err(_) => {
-            streams.err(&report::error_line(
-                name,
-                &panic_record(name)
-                    .error
-                    .unwrap_or_else(|| ErrorInfo::new("internal-error", "crash")),
-                streams.err_color,
-            ));
-            return EXIT_ERROR;
-        }
+    let Ok(report) = std::panic::catch_unwind(|| fix::fix_bytes(&input, settings)) else {
+        streams.err(&report::error_line(
+            name,
+            &internal_error(),
+            streams.err_color,
+        ));
+        return EXIT_ERROR;
     };
     for f in &report.findings {
         streams.err(&report::finding_line(name, f, streams.err_color));
@@ -964,7 +964,6 @@ fn fix_stdin(
     let mut summary = FixSummary::default();
     let mut rec = FileRecord::new(name, Status::Unchanged);
     rec.stats = report.stats;
-    rec.findings = report.findings.clone();
     let status = match &report.outcome {
         Outcome::Failed(e) => {
             streams.err(&report::error_line(name, &error_info(e), streams.err_color));
@@ -1006,27 +1005,19 @@ fn fix_stdin(
             if let Outcome::Skipped(r) = &report.outcome {
                 rec = FileRecord {
                     stats: rec.stats,
-                    findings: rec.findings,
                     ..skip_record(name, *r)
                 };
             }
             if !args.check && !args.dry_run {
-                // Pass the stream through byte for byte (no lossy conversion).
-                if !streams.broken
-                    && io::stdout()
-                        .lock()
-                        .write_all(&input)
-                        .and_then(|()| io::stdout().flush())
-                        .is_err()
-                {
-                    streams.broken = true;
-                }
+                // The stream passes through byte for byte.
+                streams.out_bytes(&input);
             }
             EXIT_OK
         }
     };
     rec.written =
         status == EXIT_OK && !args.check && !args.dry_run && rec.status == Status::Changed;
+    rec.findings = report.findings;
     summary.add(&rec);
     if !quiet {
         streams.err(&report::fix_summary_line(
