@@ -35,7 +35,9 @@ impl NewValue {
 
     /// Builds `{a: {b: value}}` for the path `[a, b]`.
     pub fn nested(path: &[&str], value: NewValue) -> NewValue {
-        path.iter().rev().fold(value, |v, k| NewValue::Map(vec![(k.to_string(), v)]))
+        path.iter()
+            .rev()
+            .fold(value, |v, k| NewValue::Map(vec![(k.to_string(), v)]))
     }
 
     /// Merges `path: value` into this mapping value (creating intermediate mappings).
@@ -43,7 +45,9 @@ impl NewValue {
         let NewValue::Map(entries) = self else {
             return Err("a pending value is not a mapping".to_string());
         };
-        let (first, rest) = path.split_first().expect("merge is called with a non-empty path");
+        let (first, rest) = path
+            .split_first()
+            .expect("merge is called with a non-empty path");
         match entries.iter_mut().find(|(k, _)| k == first) {
             Some((_, existing)) if rest.is_empty() => {
                 if let (NewValue::Seq(a), NewValue::Seq(b)) = (&mut *existing, &value) {
@@ -90,7 +94,11 @@ pub enum EditError {
     /// The edited text does not parse.
     Reparse(ParseError),
     /// The edited text parses to something other than the original plus the planned changes.
-    Mismatch { line: usize, col: usize, detail: String },
+    Mismatch {
+        line: usize,
+        col: usize,
+        detail: String,
+    },
 }
 
 impl fmt::Display for EditError {
@@ -99,7 +107,10 @@ impl fmt::Display for EditError {
             EditError::Overlap { offset } => write!(f, "two edits overlap at byte {offset}"),
             EditError::Reparse(e) => write!(f, "the edited text does not parse ({e})"),
             EditError::Mismatch { line, col, detail } => {
-                write!(f, "the edited text has an unexpected value at {line}:{col}: {detail}")
+                write!(
+                    f,
+                    "the edited text has an unexpected value at {line}:{col}: {detail}"
+                )
             }
         }
     }
@@ -110,11 +121,14 @@ impl fmt::Display for EditError {
 pub fn apply_edits(text: &str, edits: &[Edit]) -> Result<String, EditError> {
     let mut order: Vec<&Edit> = edits.iter().collect();
     order.sort_by_key(|e| (e.range.start, e.range.end));
-    let mut out = String::with_capacity(text.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
+    let mut out =
+        String::with_capacity(text.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
     let mut pos = 0;
     for e in order {
         if e.range.start < pos {
-            return Err(EditError::Overlap { offset: e.range.start });
+            return Err(EditError::Overlap {
+                offset: e.range.start,
+            });
         }
         out.push_str(&text[pos..e.range.start]);
         out.push_str(&e.text);
@@ -152,14 +166,21 @@ pub fn detect_style(text: &str, tree: &Tree) -> Style {
     let (mut plain, mut single, mut double) = (0usize, 0usize, 0usize);
     for node in &tree.nodes {
         match &node.kind {
-            Kind::Map { entries, flow: false } => {
+            Kind::Map {
+                entries,
+                flow: false,
+            } => {
                 for &(k, v) in entries {
                     let (kc, vn) = (tree.nodes[k].col, &tree.nodes[v]);
                     match &vn.kind {
-                        Kind::Map { flow: false, .. } if vn.col > kc && vn.line > tree.nodes[k].line => {
+                        Kind::Map { flow: false, .. }
+                            if vn.col > kc && vn.line > tree.nodes[k].line =>
+                        {
                             *steps.entry(vn.col - kc).or_insert(0) += 1;
                         }
-                        Kind::Seq { flow: false, .. } if vn.col >= kc && vn.line > tree.nodes[k].line => {
+                        Kind::Seq { flow: false, .. }
+                            if vn.col >= kc && vn.line > tree.nodes[k].line =>
+                        {
                             *offsets.entry(vn.col - kc).or_insert(0) += 1;
                         }
                         Kind::Scalar { value, style } if looks_like_string(value) => match style {
@@ -172,14 +193,18 @@ pub fn detect_style(text: &str, tree: &Tree) -> Style {
                     }
                 }
             }
-            Kind::Seq { items, flow: false, .. } => {
+            Kind::Seq {
+                items, flow: false, ..
+            } => {
                 for &i in items {
                     let item = &tree.nodes[i];
-                    if let Some(d) = lex::dash_before(text, item.start) {
-                        if item.start > d {
-                            let gap = text[d + 1..item.start].chars().count();
-                            *gaps.entry(gap).or_insert(0) += 1;
-                        }
+                    let content = item.props.min(item.start);
+                    if let Some(d) = lex::dash_before(text, item.start)
+                        && content > d + 1
+                        && text[d + 1..content].bytes().all(|c| c == b' ')
+                    {
+                        let gap = content - d - 1;
+                        *gaps.entry(gap).or_insert(0) += 1;
                     }
                 }
             }
@@ -202,7 +227,9 @@ pub fn detect_style(text: &str, tree: &Tree) -> Style {
 }
 
 fn looks_like_string(v: &str) -> bool {
-    !v.is_empty() && v.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && !is_special_plain(v)
+    !v.is_empty()
+        && v.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && !is_special_plain(v)
 }
 
 /// Plain words YAML would read as something other than a string.
@@ -219,8 +246,11 @@ fn is_special_plain(v: &str) -> bool {
 fn plain_safe(v: &str) -> bool {
     !v.is_empty()
         && !is_special_plain(v)
-        && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '/' || c == '_' || c == '.')
-        && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '.' | '-'))
+        && v.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '/' || c == '_' || c == '.')
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '.' | '-'))
 }
 
 fn render_scalar(v: &NewValue, quote: Option<char>) -> String {
@@ -239,8 +269,10 @@ fn render_scalar(v: &NewValue, quote: Option<char>) -> String {
 fn render_flow(v: &NewValue, quote: Option<char>) -> String {
     match v {
         NewValue::Map(entries) => {
-            let parts: Vec<String> =
-                entries.iter().map(|(k, v)| format!("{}: {}", render_key(k), render_flow(v, quote))).collect();
+            let parts: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{}: {}", render_key(k), render_flow(v, quote)))
+                .collect();
             format!("{{{}}}", parts.join(", "))
         }
         NewValue::Seq(items) => {
@@ -361,7 +393,13 @@ impl<'a> Editor<'a> {
                 _ => None,
             })
             .collect();
-        Editor { text, tree, style: detect_style(text, tree), changes: HashMap::new(), aliased }
+        Editor {
+            text,
+            tree,
+            style: detect_style(text, tree),
+            changes: HashMap::new(),
+            aliased,
+        }
     }
 
     pub fn style(&self) -> Style {
@@ -375,7 +413,11 @@ impl<'a> Editor<'a> {
 
     fn refuse(&self, node: NodeId, reason: impl Into<String>) -> Refusal {
         let (line, col) = self.tree.position(node);
-        Refusal { line, col, reason: reason.into() }
+        Refusal {
+            line,
+            col,
+            reason: reason.into(),
+        }
     }
 
     /// Refuses nodes that are shared through an alias (or sit inside one).
@@ -400,8 +442,11 @@ impl<'a> Editor<'a> {
         let Kind::Map { entries, flow } = &node.kind else {
             return Err(self.refuse(map, "not a mapping"));
         };
-        if *flow && !self.text[node.start..].starts_with('{') {
-            return Err(self.refuse(map, "a single-pair mapping inside a flow sequence"));
+        if node.pair || (*flow && !self.text[node.start..].starts_with('{')) {
+            return Err(self.refuse(
+                map,
+                "a single-pair mapping inside a flow sequence (`[a: 1]`)",
+            ));
         }
         for &(k, _) in entries {
             match self.tree.str(k) {
@@ -414,12 +459,72 @@ impl<'a> Editor<'a> {
                 Some(_) => {}
                 None => return Err(self.refuse(k, "the mapping has a complex (non-scalar) key")),
             }
-            if self.text[..self.tree.nodes[k].start].trim_end_matches([' ', '\t']).ends_with('?') {
+            if self.is_explicit_key(k) {
                 return Err(self.refuse(k, "the mapping uses an explicit `?` key"));
             }
         }
+        if !*flow {
+            self.check_tail(map)?;
+        }
         if entries.iter().any(|&(k, _)| self.tree.str(k) == Some(key)) {
             return Err(self.refuse(map, format!("`{key}` is already set")));
+        }
+        Ok(())
+    }
+
+    /// Whether key `k` is written with the explicit `?` indicator.
+    fn is_explicit_key(&self, k: NodeId) -> bool {
+        let n = &self.tree.nodes[k];
+        if matches!(
+            &n.kind,
+            Kind::Scalar {
+                style: ScalarStyle::Literal | ScalarStyle::Folded,
+                ..
+            }
+        ) {
+            // A block scalar cannot be an implicit key.
+            return true;
+        }
+        let before = self.text[..n.props.min(n.start)].trim_end_matches([' ', '\t', '\r', '\n']);
+        before.ends_with('?')
+            && (before.len() == 1
+                || before[..before.len() - 1].ends_with([' ', '\t', '\r', '\n', '{', '[', ',']))
+    }
+
+    /// Refuses to add after block collection `id` when its last line ends a keep-chomping (`|+`)
+    /// block scalar that holds the text's final line break: any text after it would change it.
+    fn check_tail(&self, id: NodeId) -> Result<(), Refusal> {
+        let mut cur = id;
+        loop {
+            let n = &self.tree.nodes[cur];
+            cur = match &n.kind {
+                Kind::Map {
+                    entries,
+                    flow: false,
+                } if !entries.is_empty() => entries[entries.len() - 1].1,
+                Kind::Seq {
+                    items, flow: false, ..
+                } if !items.is_empty() => items[items.len() - 1],
+                _ => break,
+            };
+        }
+        let n = &self.tree.nodes[cur];
+        // Without content lines (the value is only line breaks) the node's text is its header.
+        let no_content = |v: &str| !v.is_empty() && v.bytes().all(|c| c == b'\n');
+        if !matches!(&n.kind, Kind::Scalar { style: ScalarStyle::Literal | ScalarStyle::Folded, value } if no_content(value))
+        {
+            return Ok(());
+        }
+        let text = self.text;
+        if !text[n.start..lex::header_end(text, n.start)].contains('+') {
+            return Ok(());
+        }
+        let rest = &text[line_end(text, n.start)..];
+        if matches!(rest, "\n" | "\r\n" | "\r") {
+            return Err(self.refuse(
+                cur,
+                "a keep-chomping (`|+`) block scalar ends the text and keeps its final line break; anything added after it would change its value",
+            ));
         }
         Ok(())
     }
@@ -436,7 +541,9 @@ impl<'a> Editor<'a> {
         let empty_collection = match &n.kind {
             Kind::Map { entries, .. } => entries.is_empty(),
             Kind::Seq { items, .. } => items.is_empty(),
-            Kind::Scalar { style, .. } => !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded),
+            Kind::Scalar { style, .. } => {
+                !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+            }
             Kind::Alias { .. } => false,
         };
         if !empty_collection {
@@ -460,20 +567,28 @@ impl<'a> Editor<'a> {
     pub fn append(&mut self, seq: NodeId, item: NewValue) -> Result<(), Refusal> {
         self.check_editable(seq)?;
         let n = &self.tree.nodes[seq];
-        let Kind::Seq { items, .. } = &n.kind else {
+        let Kind::Seq { items, flow, .. } = &n.kind else {
             return Err(self.refuse(seq, "not a sequence"));
         };
+        if !*flow && !items.is_empty() {
+            self.check_tail(seq)?;
+        }
         if items.is_empty() {
             match self.changes.get_mut(&seq) {
                 Some(Change::Replace(NewValue::Seq(v))) => v.push(item),
                 Some(_) => return Err(self.refuse(seq, "conflicting changes planned")),
                 None => {
-                    self.changes.insert(seq, Change::Replace(NewValue::Seq(vec![item])));
+                    self.changes
+                        .insert(seq, Change::Replace(NewValue::Seq(vec![item])));
                 }
             }
             return Ok(());
         }
-        match self.changes.entry(seq).or_insert_with(|| Change::Append(Vec::new())) {
+        match self
+            .changes
+            .entry(seq)
+            .or_insert_with(|| Change::Append(Vec::new()))
+        {
             Change::Append(v) => {
                 v.push(item);
                 Ok(())
@@ -509,7 +624,8 @@ impl<'a> Editor<'a> {
                             return if *v == value {
                                 Ok(())
                             } else {
-                                Err(self.refuse(cur, format!("conflicting values planned for `{seg}`")))
+                                Err(self
+                                    .refuse(cur, format!("conflicting values planned for `{seg}`")))
                             };
                         }
                         return v.merge(rest, value).map_err(|e| self.refuse(cur, e));
@@ -518,16 +634,21 @@ impl<'a> Editor<'a> {
                 _ => {}
             }
             let existing = match &self.tree.nodes[cur].kind {
-                Kind::Map { entries, .. } => {
-                    entries.iter().find(|&&(k, _)| self.tree.str(k) == Some(seg)).map(|&(_, v)| v)
-                }
+                Kind::Map { entries, .. } => entries
+                    .iter()
+                    .find(|&&(k, _)| self.tree.str(k) == Some(seg))
+                    .map(|&(_, v)| v),
                 _ => return Err(self.refuse(cur, format!("expected a mapping to hold `{seg}`"))),
             };
             match existing {
                 None => {
                     self.check_mapping(cur, seg)?;
                     let v = NewValue::nested(rest, value);
-                    match self.changes.entry(cur).or_insert_with(|| Change::Insert(Vec::new())) {
+                    match self
+                        .changes
+                        .entry(cur)
+                        .or_insert_with(|| Change::Insert(Vec::new()))
+                    {
                         Change::Insert(entries) => entries.push((seg.to_string(), v)),
                         _ => return Err(self.refuse(cur, "conflicting changes planned")),
                     }
@@ -583,74 +704,202 @@ impl<'a> Editor<'a> {
         let tree = self.tree;
         let node = &tree.nodes[id];
         match (change, &node.kind) {
-            (Change::Insert(new), Kind::Map { entries, flow: false }) => {
-                let at = line_end(text, node.end);
-                let r = Renderer { style: self.style, nl: newline_at(text, at) };
+            (Change::Insert(new), Kind::Map { flow: false, .. }) => {
+                let at = self.block_insertion_point(id);
+                let r = Renderer {
+                    style: self.style,
+                    nl: newline_at(text, at),
+                };
                 let mut out = String::new();
-                let _ = entries;
                 for (k, v) in new {
                     r.pad(&mut out, node.col);
                     r.entry(&mut out, k, v, node.col);
                 }
-                edits.push(Edit { range: at..at, text: out });
+                edits.push(Edit {
+                    range: at..at,
+                    text: out,
+                });
             }
-            (Change::Insert(new), Kind::Map { entries, flow: true }) => {
+            (
+                Change::Insert(new),
+                Kind::Map {
+                    entries,
+                    flow: true,
+                },
+            ) => {
                 let parts: Vec<String> = new
                     .iter()
-                    .map(|(k, v)| format!("{}: {}", render_key(k), render_flow(v, self.style.quote)))
+                    .map(|(k, v)| {
+                        format!("{}: {}", render_key(k), render_flow(v, self.style.quote))
+                    })
                     .collect();
                 match entries.last() {
-                    None => edits.push(Edit { range: node.start + 1..node.start + 1, text: parts.join(", ") }),
+                    None => {
+                        let at = node.start + 1;
+                        edits.push(Edit {
+                            range: at..at,
+                            text: parts.join(", "),
+                        });
+                    }
                     Some(&(lk, lv)) => {
-                        let at = tree.nodes[lv].end.max(tree.nodes[lk].end);
-                        let sep = if tree.nodes[lk].line != node.line {
-                            let nl = newline_at(text, at);
-                            format!(",{nl}{}", " ".repeat(tree.nodes[lk].col))
-                        } else {
-                            ", ".to_string()
-                        };
-                        let mut out = String::new();
-                        for p in parts {
-                            out.push_str(&sep);
-                            out.push_str(&p);
-                        }
-                        edits.push(Edit { range: at..at, text: out });
+                        let end = tree.nodes[lv].end.max(tree.nodes[lk].end);
+                        self.flow_append(node, &tree.nodes[lk], end, &parts, edits);
                     }
                 }
             }
-            (Change::Append(new), Kind::Seq { items, flow: false, .. }) => {
-                let last = &tree.nodes[*items.last().expect("append on an empty sequence is a replace")];
-                let at = line_end(text, node.end);
+            (
+                Change::Append(new),
+                Kind::Seq {
+                    items, flow: false, ..
+                },
+            ) => {
+                let last = &tree.nodes[*items
+                    .last()
+                    .expect("append on an empty sequence is a replace")];
+                let at = self.block_insertion_point(id);
                 let gap = lex::dash_before(text, last.start)
-                    .map(|d| text[d + 1..last.start].chars().count())
+                    .map(|d| text[d + 1..last.props.min(last.start)].chars().count())
                     .filter(|&g| g > 0)
                     .unwrap_or(self.style.item_gap);
-                let style = Style { item_gap: gap, ..self.style };
-                let r = Renderer { style, nl: newline_at(text, at) };
+                let style = Style {
+                    item_gap: gap,
+                    ..self.style
+                };
+                let r = Renderer {
+                    style,
+                    nl: newline_at(text, at),
+                };
                 let mut out = String::new();
                 for item in new {
                     r.pad(&mut out, node.col);
                     r.item(&mut out, item, node.col);
                 }
-                edits.push(Edit { range: at..at, text: out });
+                edits.push(Edit {
+                    range: at..at,
+                    text: out,
+                });
             }
-            (Change::Append(new), Kind::Seq { items, flow: true, .. }) => {
-                let last = &tree.nodes[*items.last().expect("append on an empty sequence is a replace")];
-                let at = last.end;
-                let sep = if last.line != node.line {
-                    format!(",{}{}", newline_at(text, at), " ".repeat(last.col))
-                } else {
-                    ", ".to_string()
-                };
-                let mut out = String::new();
-                for item in new {
-                    out.push_str(&sep);
-                    out.push_str(&render_flow(item, self.style.quote));
-                }
-                edits.push(Edit { range: at..at, text: out });
+            (
+                Change::Append(new),
+                Kind::Seq {
+                    items, flow: true, ..
+                },
+            ) => {
+                let last = &tree.nodes[*items
+                    .last()
+                    .expect("append on an empty sequence is a replace")];
+                let parts: Vec<String> = new
+                    .iter()
+                    .map(|i| render_flow(i, self.style.quote))
+                    .collect();
+                self.flow_append(node, last, last.end, &parts, edits);
             }
             (Change::Replace(v), _) => self.render_replace(id, v, edits),
             _ => unreachable!("changes are only planned on matching node kinds"),
+        }
+    }
+
+    /// Where new lines go at the end of block collection `id`: the end of its last line, after
+    /// the comment lines that follow it at its own indentation or deeper (they belong to it).
+    fn block_insertion_point(&self, id: NodeId) -> usize {
+        let text = self.text;
+        let col = self.tree.nodes[id].col;
+        let mut at = line_end(text, self.tree.nodes[id].end);
+        while at < text.len() {
+            let next = if text[at..].starts_with("\r\n") {
+                at + 2
+            } else {
+                at + 1
+            };
+            let line = &text[next..line_end(text, next)];
+            let body = line.trim_start_matches(' ');
+            if body.starts_with('#') && line.len() - body.len() >= col {
+                at = next + line.len();
+            } else {
+                break;
+            }
+        }
+        at
+    }
+
+    /// Adds `parts` after the last entry or item of flow collection `node`, whose last child
+    /// starts like `first` and ends at `end`. On one line: `, part`. Spread over lines: each part
+    /// on its own line at the column of the last one, keeping a trailing comma style.
+    fn flow_append(
+        &self,
+        node: &super::tree::Node,
+        first: &super::tree::Node,
+        end: usize,
+        parts: &[String],
+        edits: &mut Vec<Edit>,
+    ) {
+        let text = self.text;
+        if first.line == node.line {
+            let mut out = String::new();
+            for p in parts {
+                out.push_str(", ");
+                out.push_str(p);
+            }
+            edits.push(Edit {
+                range: end..end,
+                text: out,
+            });
+            return;
+        }
+        let nl = newline_at(text, end);
+        let indent = " ".repeat(first.col);
+        let le = line_end(text, end);
+        let after = lex::skip_trivia_on_line(text, end);
+        let comma = (text.as_bytes().get(after) == Some(&b',')).then_some(after);
+        // The rest of the line after the last child (and its comma): only a comment or nothing.
+        let rest_blank = |from: usize| {
+            let r = text[from..le].trim_start_matches([' ', '\t']);
+            r.is_empty() || r.starts_with('#')
+        };
+        match comma {
+            Some(c) if rest_blank(c + 1) => {
+                // `  b: 2,  # c` -> a new line `  x: 1,` after it.
+                let mut out = String::new();
+                for p in parts {
+                    out.push_str(nl);
+                    out.push_str(&indent);
+                    out.push_str(p);
+                    out.push(',');
+                }
+                edits.push(Edit {
+                    range: le..le,
+                    text: out,
+                });
+            }
+            None if rest_blank(end) && le > end => {
+                // `  b: 2  # c` -> `  b: 2,  # c` and a new line `  x: 1`.
+                edits.push(Edit {
+                    range: end..end,
+                    text: ",".to_string(),
+                });
+                let out = parts
+                    .iter()
+                    .map(|p| format!("{nl}{indent}{p}"))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                edits.push(Edit {
+                    range: le..le,
+                    text: out,
+                });
+            }
+            _ => {
+                let mut out = String::new();
+                for p in parts {
+                    out.push(',');
+                    out.push_str(nl);
+                    out.push_str(&indent);
+                    out.push_str(p);
+                }
+                edits.push(Edit {
+                    range: end..end,
+                    text: out,
+                });
+            }
         }
     }
 
@@ -667,20 +916,32 @@ impl<'a> Editor<'a> {
             // a comment after the old value stays on the key's line.
             let colon = lex::find_indicator(text, kn.end, node.start + 1, b':').unwrap_or(kn.end);
             if node.end > node.start {
-                edits.push(Edit { range: colon + 1..node.end, text: String::new() });
+                edits.push(Edit {
+                    range: colon + 1..node.end,
+                    text: String::new(),
+                });
             }
             let at = line_end(text, node.end.max(colon));
-            let r = Renderer { style: self.style, nl: newline_at(text, at) };
+            let r = Renderer {
+                style: self.style,
+                nl: newline_at(text, at),
+            };
             let mut out = String::new();
             r.block_value(&mut out, v, kn.col);
-            edits.push(Edit { range: at..at, text: out });
+            edits.push(Edit {
+                range: at..at,
+                text: out,
+            });
             return;
         }
         let mut rendered = render_flow(v, self.style.quote);
         if node.start == node.end && !text[..node.start].ends_with([' ', '\t', '[', '{']) {
             rendered.insert(0, ' ');
         }
-        edits.push(Edit { range: node.start..node.end, text: rendered });
+        edits.push(Edit {
+            range: node.start..node.end,
+            text: rendered,
+        });
     }
 
     /// Applies the planned changes and verifies the result. Returns the new text.
@@ -710,13 +971,20 @@ impl<'a> Editor<'a> {
                 detail: format!("{} documents instead of {}", new.docs.len(), old.docs.len()),
             });
         }
-        let mut stack: Vec<(NodeId, NodeId)> =
-            old.docs.iter().zip(&new.docs).map(|(a, b)| (a.root, b.root)).collect();
+        let mut stack: Vec<(NodeId, NodeId)> = old
+            .docs
+            .iter()
+            .zip(&new.docs)
+            .map(|(a, b)| (a.root, b.root))
+            .collect();
         while let Some((a, b)) = stack.pop() {
             let (na, nb) = (&old.nodes[a], &new.nodes[b]);
             if let Some(Change::Replace(v)) = self.changes.get(&a) {
                 if !matches_value(new, b, v) {
-                    return Err(mismatch(b, "the replaced value is not the planned one".into()));
+                    return Err(mismatch(
+                        b,
+                        "the replaced value is not the planned one".into(),
+                    ));
                 }
                 continue;
             }
@@ -724,7 +992,16 @@ impl<'a> Editor<'a> {
                 return Err(mismatch(b, "anchor or tag changed".into()));
             }
             match (&na.kind, &nb.kind) {
-                (Kind::Scalar { value: va, style: sa }, Kind::Scalar { value: vb, style: sb }) => {
+                (
+                    Kind::Scalar {
+                        value: va,
+                        style: sa,
+                    },
+                    Kind::Scalar {
+                        value: vb,
+                        style: sb,
+                    },
+                ) => {
                     if va != vb || (*sa == ScalarStyle::Plain) != (*sb == ScalarStyle::Plain) {
                         return Err(mismatch(b, format!("scalar {va:?} became {vb:?}")));
                     }
@@ -736,7 +1013,10 @@ impl<'a> Editor<'a> {
                         _ => &[],
                     };
                     if eb.len() != ea.len() + added.len() {
-                        return Err(mismatch(b, format!("{} keys instead of {}", eb.len(), ea.len() + added.len())));
+                        return Err(mismatch(
+                            b,
+                            format!("{} keys instead of {}", eb.len(), ea.len() + added.len()),
+                        ));
                     }
                     for (&(ka, va), &(kb, vb)) in ea.iter().zip(eb) {
                         stack.push((ka, kb));
@@ -744,7 +1024,10 @@ impl<'a> Editor<'a> {
                     }
                     for ((key, v), &(kb, vb)) in added.iter().zip(&eb[ea.len()..]) {
                         if new.str(kb) != Some(key) || !matches_value(new, vb, v) {
-                            return Err(mismatch(kb, format!("the new `{key}` is not the planned value")));
+                            return Err(mismatch(
+                                kb,
+                                format!("the new `{key}` is not the planned value"),
+                            ));
                         }
                     }
                 }
@@ -754,14 +1037,20 @@ impl<'a> Editor<'a> {
                         _ => &[],
                     };
                     if ib.len() != ia.len() + added.len() {
-                        return Err(mismatch(b, format!("{} items instead of {}", ib.len(), ia.len() + added.len())));
+                        return Err(mismatch(
+                            b,
+                            format!("{} items instead of {}", ib.len(), ia.len() + added.len()),
+                        ));
                     }
                     for (&x, &y) in ia.iter().zip(ib) {
                         stack.push((x, y));
                     }
                     for (v, &y) in added.iter().zip(&ib[ia.len()..]) {
                         if !matches_value(new, y, v) {
-                            return Err(mismatch(y, "the new item is not the planned value".into()));
+                            return Err(mismatch(
+                                y,
+                                "the new item is not the planned value".into(),
+                            ));
                         }
                     }
                 }
@@ -786,13 +1075,16 @@ pub fn matches_value(tree: &Tree, id: NodeId, v: &NewValue) -> bool {
         }
         (NewValue::Map(entries), Kind::Map { entries: have, .. }) => {
             entries.len() == have.len()
-                && entries
-                    .iter()
-                    .zip(have)
-                    .all(|((k, v), &(hk, hv))| tree.str(hk) == Some(k) && matches_value(tree, hv, v))
+                && entries.iter().zip(have).all(|((k, v), &(hk, hv))| {
+                    tree.str(hk) == Some(k) && matches_value(tree, hv, v)
+                })
         }
         (NewValue::Seq(items), Kind::Seq { items: have, .. }) => {
-            items.len() == have.len() && items.iter().zip(have).all(|(v, &h)| matches_value(tree, h, v))
+            items.len() == have.len()
+                && items
+                    .iter()
+                    .zip(have)
+                    .all(|(v, &h)| matches_value(tree, h, v))
         }
         _ => false,
     }

@@ -16,7 +16,9 @@ fn is_flow_indicator(b: u8) -> bool {
 /// End (exclusive) of a single- or double-quoted scalar starting at its opening quote.
 pub fn quoted_end(text: &str, start: usize) -> usize {
     let b = text.as_bytes();
-    let Some(&quote) = b.get(start) else { return start };
+    let Some(&quote) = b.get(start) else {
+        return start;
+    };
     let mut i = start + 1;
     while i < b.len() {
         match b[i] {
@@ -59,7 +61,11 @@ fn line_indent(b: &[u8], line_start: usize) -> (usize, bool) {
 
 /// Offset just past the line break at `i` (which must be a break).
 fn skip_break(b: &[u8], i: usize) -> usize {
-    if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') { i + 2 } else { i + 1 }
+    if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
+        i + 2
+    } else {
+        i + 1
+    }
 }
 
 /// End of a plain scalar starting at `start`.
@@ -67,7 +73,13 @@ fn skip_break(b: &[u8], i: usize) -> usize {
 /// `flow`: inside a flow collection (`,[]{}` end it; continuation lines need no indentation).
 /// `min_indent`: continuation lines of a block plain scalar must be indented more than this.
 /// `single_line`: implicit keys cannot span lines.
-pub fn plain_end(text: &str, start: usize, flow: bool, min_indent: isize, single_line: bool) -> usize {
+pub fn plain_end(
+    text: &str,
+    start: usize,
+    flow: bool,
+    min_indent: isize,
+    single_line: bool,
+) -> usize {
     let b = text.as_bytes();
     let mut i = start;
     let mut end = start;
@@ -147,35 +159,138 @@ pub fn plain_end(text: &str, start: usize, flow: bool, min_indent: isize, single
     }
 }
 
-/// End of a block scalar's text, given the start of its first content line: the end of the last
-/// line that belongs to it. With keep chomping (`|+`) the trailing blank lines are content, so
-/// the end goes past them (an insertion after the scalar must not take them).
-pub fn block_scalar_end(text: &str, content: usize) -> usize {
+/// Where a block scalar's text ends, as yaml-rust2's scanner reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockExtent {
+    /// End of the last line that belongs to the scalar, before that line's break: its last
+    /// content line, or with keep chomping (`|+`) its last kept empty line. An insertion of
+    /// `break + text` here leaves the scalar's value as it was. For a scalar without content
+    /// lines it is the end of the header line (before any comment).
+    pub end: usize,
+    /// Whether any content line was read.
+    pub has_content: bool,
+    /// Keep chomping (`+`).
+    pub keep: bool,
+}
+
+/// Reads the header at `header` (`|` or `>`) and the lines after it the way yaml-rust2's
+/// `scan_block_scalar` does. `parent_indent` is the scanner's indentation level: the column of
+/// the enclosing block collection (its first key, or its `-`), -1 at the top level.
+pub fn block_scalar_extent(text: &str, header: usize, parent_indent: isize) -> BlockExtent {
     let b = text.as_bytes();
-    let first_line = super::text::line_start(text, content);
-    let (indent, _) = line_indent(b, first_line);
-    let header = block_header_before(text, content);
-    let keep = text[header..header_end(text, header)].contains('+');
-    let mut line = first_line;
-    let mut end = content;
-    loop {
-        let (ind, blank) = line_indent(b, line);
-        let mut e = line;
+    let mut i = header + 1;
+    let mut keep = false;
+    let mut increment = 0usize;
+    while i < b.len() && (b[i] == b'+' || b[i] == b'-' || b[i].is_ascii_digit()) {
+        match b[i] {
+            b'+' => keep = true,
+            b'-' => {}
+            d => increment = usize::from(d - b'0'),
+        }
+        i += 1;
+    }
+    let header_text_end = i;
+    // The rest of the header line (blanks, a comment) and its break.
+    while i < b.len() && !is_break(b[i]) {
+        i += 1;
+    }
+    let mut end = header_text_end;
+    if i >= b.len() {
+        return BlockExtent {
+            end,
+            has_content: false,
+            keep,
+        };
+    }
+    let mut last_break = i;
+    i = skip_break(b, i);
+    let col_of = |line_start: usize, at: usize| text[line_start..at].chars().count();
+    // Leading empty lines, and the indentation.
+    let mut line = i;
+    let indent = if increment > 0 {
+        if parent_indent >= 0 {
+            parent_indent as usize + increment
+        } else {
+            increment
+        }
+    } else {
+        let mut max_indent = 0usize;
+        loop {
+            let mut j = line;
+            while j < b.len() && b[j] == b' ' {
+                j += 1;
+            }
+            max_indent = max_indent.max(j - line);
+            if j < b.len() && is_break(b[j]) {
+                last_break = j;
+                line = skip_break(b, j);
+            } else {
+                break;
+            }
+        }
+        let mut indent = max_indent.max((parent_indent + 1).max(0) as usize);
+        if parent_indent > 0 {
+            indent = indent.max(1);
+        }
+        indent
+    };
+    // `skip_block_scalar_indent`: up to `indent` spaces, then either a break (an empty line,
+    // consumed) or the first character of a line.
+    let skip_indent = |mut line: usize, last_break: &mut usize| -> (usize, usize) {
+        loop {
+            let mut j = line;
+            while j < b.len() && b[j] == b' ' && j - line < indent {
+                j += 1;
+            }
+            if j < b.len() && is_break(b[j]) {
+                *last_break = j;
+                line = skip_break(b, j);
+            } else {
+                return (line, j);
+            }
+        }
+    };
+    let (mut line, mut at) = skip_indent(line, &mut last_break);
+    let mut has_content = false;
+    let mut content_end = end;
+    while at < b.len() && col_of(line, at) == indent {
+        if indent == 0 {
+            let rest = &b[at..];
+            let marker = rest.starts_with(b"---") || rest.starts_with(b"...");
+            if marker && rest.get(3).is_none_or(|&c| is_blank(c) || is_break(c)) {
+                break;
+            }
+        }
+        has_content = true;
+        let mut e = at;
         while e < b.len() && !is_break(b[e]) {
             e += 1;
         }
-        if !blank && ind < indent {
-            break;
-        }
-        if !blank || keep {
-            end = e;
-        }
+        content_end = e;
         if e >= b.len() {
+            at = e;
             break;
         }
-        line = skip_break(b, e);
+        last_break = e;
+        (line, at) = skip_indent(skip_break(b, e), &mut last_break);
     }
-    end
+    if has_content {
+        end = content_end;
+    }
+    if keep {
+        // Kept empty lines belong to the value; so does a last line of blanks at the end of the
+        // text when it reaches the indentation (the scanner counts a line break for it).
+        if at >= b.len() && at > line && col_of(line, at) >= indent.max(1) {
+            end = b.len();
+        } else if last_break > end {
+            end = last_break;
+        }
+    }
+    BlockExtent {
+        end,
+        has_content,
+        keep,
+    }
 }
 
 /// The `|`/`>` header of the block scalar whose content (or, when empty, next token) is at
@@ -185,7 +300,13 @@ pub fn block_header_before(text: &str, content: usize) -> usize {
     let mut i = content.min(b.len());
     while i > 0 {
         i -= 1;
-        if (b[i] == b'|' || b[i] == b'>') && (i == 0 || is_blank(b[i - 1]) || is_break(b[i - 1]) || b[i - 1] == b'-' || b[i - 1] == b':') {
+        if (b[i] == b'|' || b[i] == b'>')
+            && (i == 0
+                || is_blank(b[i - 1])
+                || is_break(b[i - 1])
+                || b[i - 1] == b'-'
+                || b[i - 1] == b':')
+        {
             let ls = super::text::line_start(text, i);
             if !text[ls..i].contains(" #") && !text[ls..i].trim_start().starts_with('#') {
                 return i;
@@ -222,22 +343,141 @@ pub fn skip_trivia(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// Skips blanks (not line breaks) from `i`.
+pub fn skip_trivia_on_line(text: &str, mut i: usize) -> usize {
+    let b = text.as_bytes();
+    while i < b.len() && is_blank(b[i]) {
+        i += 1;
+    }
+    i
+}
+
 /// The first `want` indicator after `from` (skipping blanks, breaks and comments), if it comes
 /// before `limit`.
 pub fn find_indicator(text: &str, from: usize, limit: usize, want: u8) -> Option<usize> {
-    let i = skip_trivia(text, from);
+    let b = text.as_bytes();
+    let mut i = skip_trivia(text, from);
+    // Properties of an empty node (`? &a`) come before the indicator.
+    while want != b'&' && want != b'!' && i < b.len() && (b[i] == b'&' || b[i] == b'!') {
+        while i < b.len() && !is_blank(b[i]) && !is_break(b[i]) {
+            i += 1;
+        }
+        i = skip_trivia(text, i);
+    }
     (i < limit.max(from + 1) && text.as_bytes().get(i) == Some(&want)).then_some(i)
 }
 
-/// The `-` of a block sequence entry whose content starts at `content`, when only blanks
-/// separate them on the same line (`-   name: x`).
+/// Start of the properties (`&anchor`, `!tag`) written before a node's content at `start` on
+/// the same line; `start` when there are none. yaml-rust2's markers point after them.
+pub fn props_start(text: &str, start: usize) -> usize {
+    let b = text.as_bytes();
+    let mut best = start;
+    let mut i = start;
+    loop {
+        let mut j = i;
+        while j > 0 && is_blank(b[j - 1]) {
+            j -= 1;
+        }
+        if j == i && i != start {
+            return best;
+        }
+        let mut k = j;
+        while k > 0 && !is_blank(b[k - 1]) && !is_break(b[k - 1]) {
+            k -= 1;
+        }
+        if k == j || !(b[k] == b'&' || b[k] == b'!') {
+            return best;
+        }
+        // A verbatim tag `!<...>` may hold flow indicators; other properties may not be
+        // preceded by a flow indicator inside the same word.
+        best = k;
+        i = k;
+        if k == 0 || is_break(b[k - 1]) {
+            return best;
+        }
+    }
+}
+
+/// The `-` of a block sequence entry whose content starts at `content`, when only blanks (and
+/// the item's properties) separate them on the same line (`-   name: x`, `- &a x`).
 pub fn dash_before(text: &str, content: usize) -> Option<usize> {
     let b = text.as_bytes();
-    let mut i = content;
+    let mut i = props_start(text, content);
     while i > 0 && is_blank(b[i - 1]) {
         i -= 1;
     }
     (i > 0 && b[i - 1] == b'-').then(|| i - 1)
+}
+
+/// Whether `i` holds a block sequence's `-` (followed by a blank, a break or the end).
+pub fn is_dash(text: &str, i: usize) -> bool {
+    let b = text.as_bytes();
+    b.get(i) == Some(&b'-') && b.get(i + 1).is_none_or(|&c| is_blank(c) || is_break(c))
+}
+
+/// The `-` that ends an earlier line (ignoring blank and comment-only lines in between), when
+/// nothing but blanks precedes `at` on its own line: the dash of an item whose content starts on
+/// a later line (`-\n  x`), or of an empty item.
+pub fn dash_above(text: &str, at: usize) -> Option<usize> {
+    let ls = super::text::line_start(text, at);
+    if !text[ls..at].bytes().all(is_blank) {
+        return None;
+    }
+    let mut end = ls;
+    while end > 0 {
+        // Step over the previous line's break.
+        let mut e = end - 1;
+        if text.as_bytes()[e] == b'\n' && e > 0 && text.as_bytes()[e - 1] == b'\r' {
+            e -= 1;
+        }
+        let start = super::text::line_start(text, e);
+        let line = &text[start..e];
+        let body = line.trim_start_matches([' ', '\t']);
+        let code = match body.find(" #") {
+            Some(i) if !body.starts_with('#') => &body[..i],
+            _ => body,
+        };
+        let code = code.trim_end_matches([' ', '\t']);
+        if body.is_empty() || body.starts_with('#') {
+            end = start;
+            continue;
+        }
+        // `- ` alone, or followed by properties only (`- &a`).
+        let mut words = code.split([' ', '\t']).filter(|w| !w.is_empty());
+        let first = words.next()?;
+        if first == "-" && words.all(|w| w.starts_with(['&', '!'])) {
+            return Some(start + (line.len() - body.len()));
+        }
+        return None;
+    }
+    None
+}
+
+/// The `?` of an explicit key written before `marker` (over blanks, breaks and properties).
+pub fn explicit_key_before(text: &str, marker: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = marker.min(b.len());
+    loop {
+        while i > 0 && (is_blank(b[i - 1]) || is_break(b[i - 1])) {
+            i -= 1;
+        }
+        if i == 0 {
+            return None;
+        }
+        let mut k = i;
+        while k > 0 && !is_blank(b[k - 1]) && !is_break(b[k - 1]) {
+            k -= 1;
+        }
+        let word = &text[k..i];
+        if word == "?" {
+            return Some(k);
+        }
+        if word.starts_with(['&', '!']) {
+            i = k;
+            continue;
+        }
+        return None;
+    }
 }
 
 /// End (exclusive) of a flow collection given its end event's marker, which is the closing
@@ -292,9 +532,12 @@ mod tests {
     #[test]
     fn block_scalar_ends() {
         let t = "a: |\n  x\n\n  y\n\nb: 1";
-        assert_eq!(&t[7..block_scalar_end(t, 7)], "x\n\n  y");
+        let e = block_scalar_extent(t, 3, 0);
+        assert_eq!(&t[7..e.end], "x\n\n  y");
+        assert!(e.has_content && !e.keep);
+        // Keep chomping: the kept empty line belongs to the scalar.
         let t = "a: |+\n  x\n\nb: 1";
-        assert_eq!(&t[8..block_scalar_end(t, 8)], "x\n");
+        assert_eq!(&t[8..block_scalar_extent(t, 3, 0).end], "x\n");
         assert_eq!(block_header_before(t, 8), 3);
     }
 

@@ -5,9 +5,10 @@
 
 pub mod edit;
 pub mod lex;
+pub mod oracle;
 pub mod text;
 pub mod tree;
 
+pub use edit::{Edit, EditError, Editor, NewValue, Refusal, Style, apply_edits};
 pub use text::strip_bom;
 pub use tree::{Kind, Node, NodeId, ParseError, ScalarStyle, Tree, parse};
-pub use edit::{Edit, EditError, Editor, NewValue, Refusal, Style, apply_edits};

@@ -78,7 +78,9 @@ pub fn strip_bom(text: &str) -> (&str, bool) {
 
 /// End of the line holding `offset`: the position of its line break (or the end of the text).
 pub fn line_end(text: &str, offset: usize) -> usize {
-    text[offset..].find(['\n', '\r']).map_or(text.len(), |i| offset + i)
+    text[offset..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| offset + i)
 }
 
 /// Start of the line holding `offset`.

@@ -25,9 +25,16 @@ pub enum Kind {
     /// `value` is the scalar's content after unquoting/folding. An empty plain scalar (`key:`) is null.
     Scalar { value: String, style: ScalarStyle },
     /// Entries in order: (key node, value node).
-    Map { entries: Vec<(NodeId, NodeId)>, flow: bool },
+    Map {
+        entries: Vec<(NodeId, NodeId)>,
+        flow: bool,
+    },
     /// `indentless`: a block sequence whose `-` is at its parent key's column.
-    Seq { items: Vec<NodeId>, flow: bool, indentless: bool },
+    Seq {
+        items: Vec<NodeId>,
+        flow: bool,
+        indentless: bool,
+    },
     /// `*name`: refers to the node that carries the anchor id.
     Alias { anchor: usize },
 }
@@ -41,6 +48,11 @@ pub struct Node {
     /// 1-based line, 0-based column in characters, of `start`.
     pub line: usize,
     pub col: usize,
+    /// Start of the node's properties (`&anchor`, `!tag`) when they are written on the line of
+    /// its content, else `start`.
+    pub props: usize,
+    /// A single-pair mapping written without braces inside a flow sequence (`[a: 1]`).
+    pub pair: bool,
     /// Anchor id (0 = none).
     pub anchor: usize,
     /// `Some("!!str")`-style tag text, when one is written.
@@ -82,7 +94,9 @@ impl Tree {
 
     /// The node that defines `anchor` most recently before `before` (anchors may be redefined).
     pub fn anchored(&self, anchor: usize, before: NodeId) -> Option<NodeId> {
-        (0..before.min(self.nodes.len())).rev().find(|&i| self.nodes[i].anchor == anchor)
+        (0..before.min(self.nodes.len()))
+            .rev()
+            .find(|&i| self.nodes[i].anchor == anchor)
     }
 
     /// The value of `key` in mapping `map` (aliases on both sides resolved). `None` when `map` is
@@ -136,7 +150,10 @@ impl Tree {
     /// A null: an empty plain scalar, or plain `~`/`null`/`Null`/`NULL`.
     pub fn is_null(&self, id: NodeId) -> bool {
         match &self.nodes[self.resolve(id)].kind {
-            Kind::Scalar { value, style: ScalarStyle::Plain } => {
+            Kind::Scalar {
+                value,
+                style: ScalarStyle::Plain,
+            } => {
                 matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL")
             }
             _ => false,
@@ -147,7 +164,10 @@ impl Tree {
     /// pattern the spec allows). Quoted strings are not booleans.
     pub fn as_bool(&self, id: NodeId) -> Option<bool> {
         match &self.nodes[self.resolve(id)].kind {
-            Kind::Scalar { value, style: ScalarStyle::Plain } => match value.as_str() {
+            Kind::Scalar {
+                value,
+                style: ScalarStyle::Plain,
+            } => match value.as_str() {
                 "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y"
                 | "Y" => Some(true),
                 "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n"
@@ -161,7 +181,10 @@ impl Tree {
     /// An integer (plain decimal, `0x`, `0o`), as Kubernetes reads it.
     pub fn as_int(&self, id: NodeId) -> Option<i64> {
         match &self.nodes[self.resolve(id)].kind {
-            Kind::Scalar { value, style: ScalarStyle::Plain } => {
+            Kind::Scalar {
+                value,
+                style: ScalarStyle::Plain,
+            } => {
                 let v = value.replace('_', "");
                 let (neg, digits) = match v.strip_prefix('-') {
                     Some(d) => (true, d),
@@ -232,6 +255,9 @@ pub fn parse(text: &str) -> Result<Tree, ParseError> {
 
 struct Frame {
     node: NodeId,
+    /// The scanner's indentation level inside this collection (what a block scalar's
+    /// indentation indicator counts from).
+    indent: isize,
     /// For mappings: the key waiting for its value.
     pending_key: Option<NodeId>,
     flow: bool,
@@ -246,11 +272,20 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn new(text: &'a str) -> Builder<'a> {
-        Builder { text, index: LineIndex::new(text), tree: Tree::default(), stack: Vec::new() }
+        Builder {
+            text,
+            index: LineIndex::new(text),
+            tree: Tree::default(),
+            stack: Vec::new(),
+        }
     }
 
     fn error_at(&self, mark: &Marker, message: impl Into<String>) -> ParseError {
-        ParseError { line: mark.line(), col: mark.col() + 1, message: message.into() }
+        ParseError {
+            line: mark.line(),
+            col: mark.col() + 1,
+            message: message.into(),
+        }
     }
 
     fn run(mut self) -> Result<Tree, ParseError> {
@@ -285,27 +320,66 @@ impl<'a> Builder<'a> {
                 }
                 Event::MappingStart(anchor, tag) => {
                     let in_flow = self.in_flow();
-                    let flow = in_flow || self.text[offset..].starts_with('{');
-                    let kind = Kind::Map { entries: Vec::new(), flow };
+                    let braced = self.text[offset..].starts_with('{');
+                    // Inside a flow sequence, a mapping that does not start at a `{` is a single
+                    // pair (`[a: 1]`); so is one whose key is itself a collection starting at the
+                    // same place (`[{a: b}: c]`).
+                    let in_flow_seq = self.stack.last().is_some_and(|f| {
+                        f.flow && matches!(self.tree.nodes[f.node].kind, Kind::Seq { .. })
+                    });
+                    let pair =
+                        in_flow_seq && (!braced || self.next_starts_at(&mut parser, &mark)?);
+                    let flow = in_flow || braced;
+                    let kind = Kind::Map {
+                        entries: Vec::new(),
+                        flow,
+                    };
                     let id = self.push_node(kind, offset, offset, anchor, tag);
+                    self.tree.nodes[id].pair = pair;
                     self.attach(id, &mark)?;
                     self.open(id, flow, &mark)?;
                 }
                 Event::SequenceStart(anchor, tag) => {
                     let in_flow = self.in_flow();
                     let flow = in_flow || self.text[offset..].starts_with('[');
-                    let kind = Kind::Seq { items: Vec::new(), flow, indentless: false };
+                    let kind = Kind::Seq {
+                        items: Vec::new(),
+                        flow,
+                        indentless: false,
+                    };
                     let id = self.push_node(kind, offset, offset, anchor, tag);
                     self.attach(id, &mark)?;
                     self.open(id, flow, &mark)?;
                 }
                 Event::MappingEnd | Event::SequenceEnd => {
-                    let frame = self.stack.pop().expect("the parser balances start and end events");
+                    let frame = self
+                        .stack
+                        .pop()
+                        .expect("the parser balances start and end events");
                     self.close(frame.node, offset);
                 }
             }
         }
         Ok(self.tree)
+    }
+
+    /// Whether the next event is a collection starting at `mark` (then the current mapping is a
+    /// single pair whose key is that collection).
+    fn next_starts_at(
+        &self,
+        parser: &mut Parser<std::str::Chars<'_>>,
+        mark: &Marker,
+    ) -> Result<bool, ParseError> {
+        let (event, next) = parser.peek().map_err(|e| ParseError {
+            line: e.marker().line(),
+            col: e.marker().col() + 1,
+            message: e.info().to_string(),
+        })?;
+        Ok(
+            matches!(event, Event::MappingStart(..) | Event::SequenceStart(..))
+                && next.line() == mark.line()
+                && next.col() == mark.col(),
+        )
     }
 
     fn in_flow(&self) -> bool {
@@ -316,7 +390,48 @@ impl<'a> Builder<'a> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(self.error_at(mark, format!("nesting deeper than {MAX_DEPTH} levels")));
         }
-        self.stack.push(Frame { node: id, pending_key: None, flow });
+        // A block sequence's indentation is its `-` (an indentless one's marker is after it);
+        // a block mapping's is set when its first key arrives.
+        let start = self.tree.nodes[id].start;
+        let indent = match self.tree.nodes[id].kind {
+            Kind::Seq { .. } if !flow => {
+                // The marker is the first `-` of an indented sequence, but after it in an
+                // indentless one (the first item's content, or the next token when that item is
+                // empty): then the first `-` is found before it.
+                let text = self.text;
+                let col = self.index.position(text, start).1 as isize;
+                let at_dash = lex::is_dash(text, start);
+                let parent_indent = self
+                    .stack
+                    .last()
+                    .map_or(-1, |f| if f.flow { -1 } else { f.indent });
+                let in_map = self
+                    .stack
+                    .last()
+                    .is_some_and(|f| matches!(self.tree.nodes[f.node].kind, Kind::Map { .. }));
+                let dash = if at_dash && !(in_map && col == parent_indent) {
+                    Some(start)
+                } else {
+                    lex::dash_before(text, start).or_else(|| lex::dash_above(text, start))
+                };
+                if let Some(d) = dash.filter(|&d| d <= start) {
+                    let (line, col) = self.index.position(text, d);
+                    let n = &mut self.tree.nodes[id];
+                    n.start = d;
+                    n.props = n.props.min(d);
+                    n.line = line;
+                    n.col = col;
+                }
+                self.tree.nodes[id].col as isize
+            }
+            _ => self.tree.nodes[id].col as isize,
+        };
+        self.stack.push(Frame {
+            node: id,
+            pending_key: None,
+            flow,
+            indent,
+        });
         Ok(())
     }
 
@@ -336,6 +451,8 @@ impl<'a> Builder<'a> {
             end,
             line,
             col,
+            props: lex::props_start(self.text, start),
+            pair: false,
             anchor,
             tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
             parent,
@@ -351,13 +468,22 @@ impl<'a> Builder<'a> {
                 (offset, lex::quoted_end(text, offset))
             }
             ScalarStyle::Literal | ScalarStyle::Folded => {
-                if value.is_empty() {
-                    // An empty block scalar's marker is the next token: its text is the header.
-                    let h = lex::block_header_before(text, offset);
-                    (h, lex::header_end(text, h))
+                // The marker is the first content character; without content lines (the value
+                // is only line breaks) it is the next token, or the header itself when the text
+                // ends. The header is found before the marker, the end by re-scanning.
+                let no_content = value.bytes().all(|c| c == b'\n');
+                let h = if no_content && text[offset..].starts_with(['|', '>']) {
+                    offset
                 } else {
-                    (offset, lex::block_scalar_end(text, offset))
-                }
+                    lex::block_header_before(text, offset)
+                };
+                let extent = lex::block_scalar_extent(text, h, self.block_indent(h));
+                let start = if extent.has_content && offset <= extent.end {
+                    offset
+                } else {
+                    h
+                };
+                (start, extent.end.max(start))
             }
             ScalarStyle::Plain if value.is_empty() => {
                 // `key:` or `-` with nothing: the marker is the next token; place the empty node
@@ -367,14 +493,38 @@ impl<'a> Builder<'a> {
             }
             ScalarStyle::Plain => {
                 let (flow, min_indent, single_line) = self.plain_context();
-                (offset, lex::plain_end(text, offset, flow, min_indent, single_line))
+                (
+                    offset,
+                    lex::plain_end(text, offset, flow, min_indent, single_line),
+                )
             }
+        }
+    }
+
+    /// The scanner's indentation level for a block scalar whose header is at `header`.
+    fn block_indent(&self, header: usize) -> isize {
+        let Some(frame) = self.stack.last() else {
+            return -1;
+        };
+        match &self.tree.nodes[frame.node].kind {
+            Kind::Map { entries, .. } if entries.is_empty() && frame.pending_key.is_none() => {
+                // The block scalar is the first key (`? |`): the mapping is at the `?`.
+                let ls = super::text::line_start(self.text, header);
+                let before = self.text[ls..header].trim_end_matches([' ', '\t']);
+                match before.strip_suffix('?') {
+                    Some(b) => self.text[ls..ls + b.len()].chars().count() as isize,
+                    None => frame.indent,
+                }
+            }
+            _ => frame.indent,
         }
     }
 
     /// Context for lexing a plain scalar that is about to be attached to the top frame.
     fn plain_context(&self) -> (bool, isize, bool) {
-        let Some(frame) = self.stack.last() else { return (false, -1, false) };
+        let Some(frame) = self.stack.last() else {
+            return (false, -1, false);
+        };
         let node = &self.tree.nodes[frame.node];
         match &node.kind {
             Kind::Map { flow, entries } => {
@@ -382,7 +532,9 @@ impl<'a> Builder<'a> {
                 let col = match entries.first() {
                     Some(&(k, _)) => self.tree.nodes[k].col as isize,
                     None if is_key => -1,
-                    None => frame.pending_key.map_or(-1, |k| self.tree.nodes[k].col as isize),
+                    None => frame
+                        .pending_key
+                        .map_or(-1, |k| self.tree.nodes[k].col as isize),
                 };
                 (*flow, col, is_key && !*flow)
             }
@@ -393,28 +545,45 @@ impl<'a> Builder<'a> {
 
     /// Position of an empty scalar: just after the `:` of its key or the `-` of its item.
     fn empty_position(&self, marker: usize) -> usize {
-        let Some(frame) = self.stack.last() else { return marker };
+        let Some(frame) = self.stack.last() else {
+            return marker;
+        };
         let node = &self.tree.nodes[frame.node];
-        let from = match (&node.kind, frame.pending_key) {
-            (Kind::Map { .. }, Some(key)) => self.tree.nodes[key].end,
-            (Kind::Map { entries, .. }, None) => match entries.last() {
-                Some(&(_, v)) => self.tree.nodes[v].end,
-                None => return marker,
-            },
-            (Kind::Seq { items, flow: false, .. }, _) => match items.last() {
-                Some(&last) => self.tree.nodes[last].end,
-                None => node.start,
-            },
-            _ => return marker,
-        };
-        let want = if matches!(node.kind, Kind::Map { .. }) && frame.pending_key.is_some() {
-            b':'
-        } else {
-            b'-'
-        };
-        match lex::find_indicator(self.text, from, marker, want) {
-            Some(i) => i + 1,
-            None => marker.min(from.max(marker)),
+        let text = self.text;
+        match (&node.kind, frame.pending_key) {
+            // A value: after its key's `:`, else (`? a` alone) right after the key.
+            (Kind::Map { .. }, Some(key)) => {
+                let from = self.tree.nodes[key].end;
+                match lex::find_indicator(text, from, marker, b':') {
+                    Some(i) => i + 1,
+                    None => from.min(marker),
+                }
+            }
+            // A key: after an explicit `?` written before the marker, else at the marker (the
+            // `:` of `: value`).
+            (Kind::Map { entries, .. }, None) => {
+                let floor = entries.last().map_or(0, |&(_, v)| self.tree.nodes[v].end);
+                match lex::explicit_key_before(text, marker) {
+                    Some(q) if q >= floor => q + 1,
+                    _ => marker,
+                }
+            }
+            (
+                Kind::Seq {
+                    items, flow: false, ..
+                },
+                _,
+            ) => {
+                let from = match items.last() {
+                    Some(&last) => self.tree.nodes[last].end,
+                    None => node.start,
+                };
+                match lex::find_indicator(text, from, marker + 1, b'-') {
+                    Some(i) => i + 1,
+                    None => marker,
+                }
+            }
+            _ => marker,
         }
     }
 
@@ -426,18 +595,29 @@ impl<'a> Builder<'a> {
         };
         let parent = frame.node;
         let child_start = self.tree.nodes[id].start;
-        let child_is_scalar_key = matches!(self.tree.nodes[id].kind, Kind::Scalar { .. });
         match &mut self.tree.nodes[parent].kind {
             Kind::Map { entries, .. } => match frame.pending_key.take() {
                 None => {
-                    if entries.is_empty() && child_is_scalar_key {
-                        // A block mapping's marker is the `:` of its first key: its text
-                        // starts at that key.
+                    if entries.is_empty() {
+                        // A block mapping's marker is the `:` of its first key (a single pair's
+                        // is near it): its text starts at that key's properties, or at the `?`
+                        // of an explicit key.
                         let flow = frame.flow;
-                        if !flow {
-                            let (line, col) = (self.tree.nodes[id].line, self.tree.nodes[id].col);
+                        if !flow || self.tree.nodes[parent].pair {
+                            let mut start = self.tree.nodes[id].props.min(child_start);
+                            let ls = super::text::line_start(self.text, start);
+                            let before = self.text[ls..start].trim_end_matches([' ', '\t']);
+                            if before.ends_with('?')
+                                && before[..before.len() - 1].trim_matches(' ').is_empty()
+                                || before.ends_with(" ?")
+                            {
+                                start = ls + before.len() - 1;
+                            }
+                            let (line, col) = self.index.position(self.text, start);
+                            frame.indent = col as isize;
                             let p = &mut self.tree.nodes[parent];
-                            p.start = child_start;
+                            p.start = start;
+                            p.props = start;
                             p.line = line;
                             p.col = col;
                         }
@@ -488,8 +668,10 @@ impl<'a> Builder<'a> {
     fn stack_flow_above(&self, id: NodeId) -> bool {
         let mut p = self.tree.nodes[id].parent;
         while let Some(n) = p {
-            if matches!(self.tree.nodes[n].kind, Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. })
-            {
+            if matches!(
+                self.tree.nodes[n].kind,
+                Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. }
+            ) {
                 return true;
             }
             p = self.tree.nodes[n].parent;
@@ -499,11 +681,15 @@ impl<'a> Builder<'a> {
 
     /// An earlier key of `map` equal to `key` (scalar keys only).
     fn duplicate_key(&self, map: NodeId, key: NodeId) -> Option<NodeId> {
-        let Kind::Scalar { value, .. } = &self.tree.nodes[key].kind else { return None };
-        let Kind::Map { entries, .. } = &self.tree.nodes[map].kind else { return None };
-        entries[..entries.len() - 1].iter().map(|&(k, _)| k).find(|&k| {
-            matches!(&self.tree.nodes[k].kind, Kind::Scalar { value: v, .. } if v == value)
-        })
+        let Kind::Scalar { value, .. } = &self.tree.nodes[key].kind else {
+            return None;
+        };
+        let Kind::Map { entries, .. } = &self.tree.nodes[map].kind else {
+            return None;
+        };
+        entries[..entries.len() - 1].iter().map(|&(k, _)| k).find(
+            |&k| matches!(&self.tree.nodes[k].kind, Kind::Scalar { value: v, .. } if v == value),
+        )
     }
 
     /// Computes a collection's end when its end event arrives.
@@ -515,19 +701,29 @@ impl<'a> Builder<'a> {
             Kind::Seq { items, .. } => items.last().copied(),
             _ => None,
         };
-        let braced = text[node.start..].starts_with(['{', '[']);
-        let flow = matches!(node.kind, Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. });
+        let braced = !node.pair && text[node.start..].starts_with(['{', '[']);
+        let flow = matches!(
+            node.kind,
+            Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. }
+        );
         let end = if flow && braced {
             lex::flow_end(text, end_marker)
         } else {
             last_child.map_or(node.start, |c| self.tree.nodes[c].end)
         };
         let indentless = match (&node.kind, node.parent) {
-            (Kind::Seq { flow: false, items, .. }, Some(p)) => match &self.tree.nodes[p].kind {
+            (
+                Kind::Seq {
+                    flow: false, items, ..
+                },
+                Some(p),
+            ) => match &self.tree.nodes[p].kind {
                 Kind::Map { flow: false, .. } => {
                     let pcol = self.tree.nodes[p].col;
                     let first = items.first().map(|&i| self.tree.nodes[i].start);
-                    let dash = first.and_then(|f| lex::dash_before(text, f)).unwrap_or(node.start);
+                    let dash = first
+                        .and_then(|f| lex::dash_before(text, f))
+                        .unwrap_or(node.start);
                     self.index.position(text, dash).1 == pcol
                 }
                 _ => false,
@@ -536,9 +732,12 @@ impl<'a> Builder<'a> {
         };
         // A block sequence starts at its first dash (an indentless one's marker is after it).
         let dash = match (&self.tree.nodes[id].kind, last_child) {
-            (Kind::Seq { flow: false, items, .. }, Some(_)) => {
-                lex::dash_before(text, self.tree.nodes[items[0]].start)
-            }
+            (
+                Kind::Seq {
+                    flow: false, items, ..
+                },
+                Some(_),
+            ) => lex::dash_before(text, self.tree.nodes[items[0]].start),
             _ => None,
         };
         let node = &mut self.tree.nodes[id];
@@ -567,7 +766,9 @@ impl Tree {
             let kind = match &n.kind {
                 Kind::Scalar { style, .. } => format!("scalar {style:?}"),
                 Kind::Map { flow, .. } => format!("map{}", if *flow { " flow" } else { "" }),
-                Kind::Seq { flow, indentless, .. } => format!(
+                Kind::Seq {
+                    flow, indentless, ..
+                } => format!(
                     "seq{}{}",
                     if *flow { " flow" } else { "" },
                     if *indentless { " indentless" } else { "" }
@@ -592,7 +793,10 @@ mod tests {
 
     fn spans(text: &str) -> Vec<String> {
         let tree = parse(text).unwrap();
-        tree.nodes.iter().map(|n| text[n.start..n.end].to_string()).collect()
+        tree.nodes
+            .iter()
+            .map(|n| text[n.start..n.end].to_string())
+            .collect()
     }
 
     #[test]
@@ -612,12 +816,25 @@ mod tests {
         let seq = tree.get(tree.docs[0].root, "k").unwrap();
         let n = tree.node(seq);
         assert_eq!(&t[n.start..n.end], "- name: a\n  image: b\n- [y]");
-        assert!(matches!(n.kind, Kind::Seq { flow: false, indentless: true, .. }));
+        assert!(matches!(
+            n.kind,
+            Kind::Seq {
+                flow: false,
+                indentless: true,
+                ..
+            }
+        ));
         assert_eq!((n.line, n.col), (2, 0));
         let t = "k:\n  -   name: a\n";
         let tree = parse(t).unwrap();
         let seq = tree.get(tree.docs[0].root, "k").unwrap();
-        assert!(matches!(tree.node(seq).kind, Kind::Seq { indentless: false, .. }));
+        assert!(matches!(
+            tree.node(seq).kind,
+            Kind::Seq {
+                indentless: false,
+                ..
+            }
+        ));
         assert_eq!(tree.node(seq).col, 2);
         let item = tree.items(seq)[0];
         assert_eq!(tree.node(item).col, 6);
@@ -654,7 +871,11 @@ mod tests {
         let t = "a: &x {k: 1}\nb: *x\n";
         let tree = parse(t).unwrap();
         let root = tree.docs[0].root;
-        assert_eq!(tree.get_path(root, &["b", "k"]).and_then(|n| tree.as_int(n)), Some(1));
+        assert_eq!(
+            tree.get_path(root, &["b", "k"])
+                .and_then(|n| tree.as_int(n)),
+            Some(1)
+        );
         let err = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
         assert_eq!((err.line, err.col), (3, 1));
         assert!(err.message.contains("duplicate key `a`"), "{}", err.message);
@@ -664,7 +885,11 @@ mod tests {
     fn deep_nesting_is_a_clean_error() {
         let t = "[".repeat(100_000);
         let err = parse(&t).unwrap_err();
-        assert!(err.message.contains("nesting") || err.message.contains("recursion"), "{}", err.message);
+        assert!(
+            err.message.contains("nesting") || err.message.contains("recursion"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
