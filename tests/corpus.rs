@@ -180,6 +180,9 @@ fn allowed_diff(before: &Yaml, after: &Yaml, key: &str, path: &str) -> Result<()
             }
         }
         (Yaml::Null, _) => allowed_new_value(key, after).map_err(|e| format!("{path}: {e}")),
+        // `drop: [all]` spelled in capitals: the runtimes read both, the Pod Security Standards
+        // only `ALL`, so secctx rewrites that one item in place.
+        (Yaml::String(b), Yaml::String(a)) if key == "drop" && b == "all" && a == "ALL" => Ok(()),
         _ => Err(format!(
             "{path}: value changed from {before:?} to {after:?}"
         )),
@@ -198,6 +201,7 @@ fn line_change_allowed(old: &str) -> bool {
         || t.contains('[')
         || t.trim_end().ends_with("null")
         || t.trim_end().ends_with('~')
+        || t.trim() == "- all"
 }
 
 fn line_endings(s: &str) -> (usize, usize, usize) {
@@ -329,6 +333,43 @@ fn corpus_editing_contract() {
         })
         .collect();
     assert_eq!(by_path.len(), all.len(), "every YAML file gets a record");
+
+    // `secctx check --level restricted` on the fixed tree: what is left must be what `fix`
+    // reported as needing attention, or what it cannot fix by design.
+    let check_out = Command::new(env!("CARGO_BIN_EXE_secctx"))
+        .args([
+            "check",
+            "--level",
+            "restricted",
+            "--format",
+            "json",
+            "--no-ignore",
+            "--hidden",
+            "--color",
+            "never",
+        ])
+        .arg(&root)
+        .output()
+        .expect("run secctx check");
+    let check_doc: Value =
+        serde_json::from_slice(&check_out.stdout).expect("check --format json is JSON");
+    let mut check_by_path: HashMap<PathBuf, Vec<(usize, String)>> = HashMap::new();
+    for f in check_doc["files"].as_array().expect("files") {
+        let p = PathBuf::from(f["path"].as_str().expect("path"));
+        let p = if p.is_absolute() {
+            p
+        } else {
+            std::env::current_dir().expect("cwd").join(p)
+        };
+        for finding in f["findings"].as_array().into_iter().flatten() {
+            let line = finding["line"].as_u64().unwrap_or(0) as usize;
+            check_by_path
+                .entry(p.clone())
+                .or_default()
+                .push((line, finding["rule"].as_str().unwrap_or("?").to_string()));
+        }
+    }
+    let mut check_left: BTreeMap<String, usize> = BTreeMap::new();
 
     let mut failures: Vec<String> = Vec::new();
     let mut statuses: BTreeMap<String, usize> = BTreeMap::new();
@@ -486,6 +527,44 @@ fn corpus_editing_contract() {
                 {
                     containers_total += 1;
                     let missing = unhardened(&tree_a, pod_a.spec, c_a.node);
+                    let c_lines_after = lines_of(&tree_a, text_a, c_a.node);
+                    let fix_said = |tree_b_lines: &std::ops::RangeInclusive<usize>| {
+                        finding_lines
+                            .iter()
+                            .any(|&l| tree_b_lines.contains(&(l as usize)))
+                    };
+                    for (line, rule) in check_by_path.get(path).into_iter().flatten() {
+                        if !c_lines_after.contains(line) {
+                            continue;
+                        }
+                        const FIXABLE: [&str; 4] = [
+                            "allowPrivilegeEscalation",
+                            "capabilities_restricted",
+                            "runAsNonRoot",
+                            "seccompProfile_restricted",
+                        ];
+                        if FIXABLE.contains(&rule.as_str()) {
+                            *check_left
+                                .entry(format!("{rule} (fix reported why)"))
+                                .or_default() += 1;
+                            let explained_here = fix_said(&lines_of(&tree_b, text_b, c_b.node))
+                                || fix_said(&lines_of(&tree_b, text_b, pod_b.spec))
+                                || text_b[tree_b.node(pod_b.object).start
+                                    ..tree_b.node(pod_b.object).end]
+                                    .contains("secctx.io/skip")
+                                || tree_a
+                                    .get_path(pod_a.spec, &["os", "name"])
+                                    .and_then(|n| tree_a.str(n))
+                                    == Some("windows");
+                            if !explained_here {
+                                failures.push(format!("{rel}:{line}: check still reports {rule} after fix, and fix said nothing about this container"));
+                            }
+                        } else {
+                            *check_left
+                                .entry(format!("{rule} (not fixable by design)"))
+                                .or_default() += 1;
+                        }
+                    }
                     if missing.is_empty() {
                         hardened += 1;
                         continue;
@@ -587,6 +666,12 @@ fn corpus_editing_contract() {
     eprintln!("| lines kept byte for byte | {lines_kept} ({kept:.3}%) |");
     eprintln!("| lines changed in place (filled empty/flow values) | {lines_changed_in_place} |");
     eprintln!("{validate_note}");
+    eprintln!(
+        "\n`secctx check --level restricted` after fix, findings inside containers of changed files:"
+    );
+    for (k, v) in &check_left {
+        eprintln!("| {k} | {v} |");
+    }
     if !failures.is_empty() {
         for f in failures.iter().take(60) {
             eprintln!("FAIL {f}");
