@@ -30,9 +30,10 @@ fn copy_tree(from: &Path, to: &Path, files: &mut Vec<PathBuf>) {
         } else if ft.is_file() {
             std::fs::copy(&path, &dest).expect("copy");
             // The shared corpus is read-only; the copy must be writable like a checkout.
-            let mut perms = std::fs::metadata(&dest).expect("stat").permissions();
-            perms.set_readonly(false);
-            std::fs::set_permissions(&dest, perms).expect("chmod");
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&dest).expect("stat").permissions().mode();
+            std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(mode | 0o200))
+                .expect("chmod");
             files.push(dest);
         }
     }
