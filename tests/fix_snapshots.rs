@@ -15,7 +15,6 @@
 //! - the file's line endings stay uniform.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use secctx::finding::Finding;
 use secctx::fix::{Outcome, fix_bytes};
@@ -178,10 +177,25 @@ fn opted_out(text: &str, tree: &Tree, pod: &PodSpec, c: NodeId) -> BTreeSet<Rule
             out.extend(listed(v));
         }
     }
+    // The container's first line, and the line of its `-` when the dash stands alone.
     let line_no = tree.node(c).line;
-    let line = text.lines().nth(line_no - 1).unwrap_or("");
-    if let Some(hash) = line.find('#') {
-        let comment = line[hash + 1..].trim();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut candidates = vec![lines[line_no - 1]];
+    if line_no >= 2 && lines[line_no - 2].trim_start().starts_with('-') {
+        let after = lines[line_no - 2].trim_start()[1..].trim_start();
+        if after.is_empty() || after.starts_with('#') {
+            candidates.push(lines[line_no - 2]);
+        }
+    }
+    for line in candidates {
+        // A comment starts at ` #` (the cases put no `#` inside quoted scalars before it).
+        let Some(hash) = line.find(" #") else {
+            continue;
+        };
+        if line[..hash].matches('"').count() % 2 == 1 {
+            continue;
+        }
+        let comment = line[hash + 2..].trim();
         if let Some(rest) = comment.strip_prefix("secctx: ignore") {
             match rest.strip_prefix('[') {
                 Some(list) => out.extend(listed(list.split(']').next().unwrap_or(""))),
@@ -192,26 +206,15 @@ fn opted_out(text: &str, tree: &Tree, pod: &PodSpec, c: NodeId) -> BTreeSet<Rule
     out
 }
 
-struct Side<'a> {
-    text: &'a str,
-    tree: Tree,
-}
-
-impl<'a> Side<'a> {
-    fn new(text: &'a str) -> Side<'a> {
-        let tree = parse(text).expect("parses");
-        Side { text, tree }
-    }
-
-    fn pods(&self, settings: &Settings) -> Vec<PodSpec> {
-        let mut out = Vec::new();
-        for doc in &self.tree.docs {
-            if is_kubernetes_object(&self.tree, doc.root) {
-                out.extend(find_pod_specs(&self.tree, doc.root, settings));
-            }
+/// The pod specs of a parsed stream.
+fn pods(tree: &Tree, settings: &Settings) -> Vec<PodSpec> {
+    let mut out = Vec::new();
+    for doc in &tree.docs {
+        if is_kubernetes_object(tree, doc.root) {
+            out.extend(find_pod_specs(tree, doc.root, settings));
         }
-        out
     }
+    out
 }
 
 fn who(c: &Container, index: usize) -> String {
@@ -224,9 +227,9 @@ fn who(c: &Container, index: usize) -> String {
 /// The checks beside the snapshot; returns what failed, one line each.
 fn check_case(input: &str, output: &str, settings: &Settings, findings: &[Finding]) -> Vec<String> {
     let mut errors = Vec::new();
-    let before = Side::new(input);
-    let after = Side::new(output);
-    let (pods_in, pods_out) = (before.pods(settings), after.pods(settings));
+    let tb = &parse(input).expect("the input parses");
+    let ta = &parse(output).expect("the output parses");
+    let (pods_in, pods_out) = (pods(tb, settings), pods(ta, settings));
     if pods_in.len() != pods_out.len() {
         return vec![format!(
             "{} pod specs became {}",
@@ -234,7 +237,6 @@ fn check_case(input: &str, output: &str, settings: &Settings, findings: &[Findin
             pods_out.len()
         )];
     }
-    let (tb, ta) = (&before.tree, &after.tree);
     for (pin, pout) in pods_in.iter().zip(&pods_out) {
         let cin = containers(tb, pin.spec);
         let cout = containers(ta, pout.spec);
@@ -242,7 +244,21 @@ fn check_case(input: &str, output: &str, settings: &Settings, findings: &[Findin
             errors.push(format!("{} containers became {}", cin.len(), cout.len()));
             continue;
         }
-        let windows = str_at(ta, Some(pout.spec), &["os", "name"]) == Some("windows");
+        // A template left alone as a whole.
+        let template = findings
+            .iter()
+            .any(|f| f.rule == "template" && within(input, tb, pin.object, f.line, f.col));
+        if template {
+            if ta.node(pout.object).end - ta.node(pout.object).start
+                != tb.node(pin.object).end - tb.node(pin.object).start
+            {
+                errors.push("a template object was edited".to_string());
+            }
+            continue;
+        }
+        let windows = str_at(ta, Some(pout.spec), &["os", "name"]) == Some("windows")
+            || str_at(ta, Some(pout.spec), &["nodeSelector", "kubernetes.io/os"])
+                == Some("windows");
         let psc = ta.get(pout.spec, "securityContext");
         let pod_non_root = bool_at(ta, psc, &["runAsNonRoot"]);
         let pod_user = int_at(ta, psc, &["runAsUser"]);
@@ -253,10 +269,9 @@ fn check_case(input: &str, output: &str, settings: &Settings, findings: &[Findin
             .unwrap_or_default()
             .into_iter()
             .filter_map(|v| {
-                Some((
-                    ta.str(ta.get(v, "name")?)?.to_string(),
-                    ta.get(v, "emptyDir").is_some(),
-                ))
+                // A volume with no source is defaulted to an emptyDir by the API server.
+                let empty_dir = ta.get(v, "emptyDir").is_some() || ta.entries(v).len() == 1;
+                Some((ta.str(ta.get(v, "name")?)?.to_string(), empty_dir))
             })
             .collect();
         let mut names = BTreeSet::new();
@@ -425,7 +440,9 @@ fn uniform_line_endings(input: &str, output: &str) -> bool {
 
 #[test]
 fn fix_snapshots() {
-    insta::glob!("../testdata/fix", "**/*.yaml", |path: &Path| {
+    let mut failures: Vec<String> = Vec::new();
+    insta::glob!("../testdata/fix", "**/*.yaml", |path: &std::path::Path| {
+        let name = path.display().to_string();
         let bytes = std::fs::read(path).expect("read the case");
         let input = String::from_utf8(bytes.clone()).expect("cases are UTF-8");
         let (settings, opts) = settings_for(&input);
@@ -460,45 +477,43 @@ fn fix_snapshots() {
         snap.push_str("\n--- findings\n");
         snap.push_str(&render_findings(&report.findings));
 
-        if let Some(out) = &output {
-            let (body_in, _) = strip_bom(&input);
-            let (body, _) = strip_bom(out);
-            assert!(
-                parse(body).is_ok(),
-                "{}: the output does not parse",
-                path.display()
-            );
-            let again = fix_bytes(out.as_bytes(), &settings);
-            assert_eq!(
-                again.outcome,
-                Outcome::Unchanged,
-                "{}: a second pass changed something",
-                path.display()
-            );
-            assert!(
-                uniform_line_endings(&input, out),
-                "{}: line endings became mixed",
-                path.display()
-            );
-            let errors = check_case(body_in, body, &settings, &report.findings);
-            assert!(
-                errors.is_empty(),
-                "{}:\n{}",
-                path.display(),
-                errors.join("\n")
-            );
-        } else if matches!(report.outcome, Outcome::Unchanged) {
-            let (body_in, _) = strip_bom(&input);
-            let errors = check_case(body_in, body_in, &settings, &report.findings);
-            assert!(
-                errors.is_empty(),
-                "{}:\n{}",
-                path.display(),
-                errors.join("\n")
-            );
+        let (body_in, _) = strip_bom(&input);
+        match &output {
+            Some(out) => {
+                let (body, _) = strip_bom(out);
+                if let Err(e) = parse(body) {
+                    failures.push(format!("{name}: the output does not parse: {e}"));
+                } else {
+                    let again = fix_bytes(out.as_bytes(), &settings);
+                    if again.outcome != Outcome::Unchanged {
+                        failures.push(format!(
+                            "{name}: a second pass gave {}",
+                            outcome_name(&again.outcome)
+                        ));
+                    }
+                    if !uniform_line_endings(&input, out) {
+                        failures.push(format!("{name}: line endings became mixed"));
+                    }
+                    for e in check_case(body_in, body, &settings, &report.findings) {
+                        failures.push(format!("{name}: {e}"));
+                    }
+                }
+            }
+            None if report.outcome == Outcome::Unchanged => {
+                for e in check_case(body_in, body_in, &settings, &report.findings) {
+                    failures.push(format!("{name}: {e}"));
+                }
+            }
+            None => {}
         }
         insta::with_settings!({snapshot_path => "../snapshots", omit_expression => true}, {
             insta::assert_snapshot!("case", snap);
         });
     });
+    assert!(
+        failures.is_empty(),
+        "{} failed checks:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -33,6 +33,9 @@
 //!   refuse to start them. The warning names the fix and the image's own user where it has one.
 //!   A container that already has `runAsNonRoot: true` (its own or the pod's) with such an image
 //!   and no user gets the same warning: it cannot start as written.
+//! - **Privileged containers** (`privileged: true`) almost certainly run as root (CNI agents,
+//!   node tools): they get no `runAsNonRoot: true` unless a non-zero `runAsUser` is set (their
+//!   own or the pod's) or configured for their image; `--run-as-user` does not apply to them.
 //! - **`runAsUser`** (`--run-as-user`, config) is added at container level where neither the
 //!   container nor the pod sets one, only when `run-as-non-root` applies to the container and
 //!   the container does not keep an explicit `runAsNonRoot: false`. UID 0 is never added.
@@ -61,7 +64,7 @@ use std::collections::BTreeSet;
 use crate::finding::{Finding, Severity};
 use crate::settings::{Rule, Settings};
 use crate::yaml::edit::{Editor, NewValue, Refusal};
-use crate::yaml::tree::{NodeId, Tree};
+use crate::yaml::tree::{Kind, NodeId, Tree};
 
 use super::find::{Container, PodSpec, containers};
 use super::images::{self, ImageFacts};
@@ -80,6 +83,8 @@ const MAX_UID: i64 = 2_147_483_647;
 pub const OPT_OUT: &str = "opt-out";
 /// Rule name of the finding about Linux-only fields on a Windows pod.
 pub const WINDOWS_POD: &str = "windows-pod";
+/// Rule name of the finding about a template that parsed as YAML.
+pub const TEMPLATE: &str = "template";
 /// Rule name of the finding about a container securityContext that is not a mapping.
 pub const SECURITY_CONTEXT: &str = "security-context";
 
@@ -378,6 +383,29 @@ fn windows_reason(tree: &Tree, spec: NodeId) -> Option<&'static str> {
     None
 }
 
+/// A Go/Helm template action (`{{ .Values.x }}`) that YAML read as a flow mapping inside
+/// `object`, if there is one: such a file is a template, not a manifest.
+fn template_action(text: &str, tree: &Tree, object: NodeId) -> Option<NodeId> {
+    let mut stack = vec![object];
+    while let Some(n) = stack.pop() {
+        let node = tree.node(n);
+        match &node.kind {
+            Kind::Map { entries, flow } => {
+                if *flow && text[node.start..].starts_with("{{") {
+                    return Some(n);
+                }
+                for &(k, v) in entries {
+                    stack.push(k);
+                    stack.push(v);
+                }
+            }
+            Kind::Seq { items, .. } => stack.extend(items.iter().copied()),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Plans the hardening of one pod spec into `editor`.
 pub fn harden_pod<'a>(
     text: &str,
@@ -393,6 +421,14 @@ pub fn harden_pod<'a>(
         out: PodOutcome::default(),
     };
     let spec = pod.spec;
+
+    // A template that happens to parse (`name: {{ .Chart.Name }}` is a flow mapping) is not
+    // edited: its rendered output is what to harden.
+    if let Some(n) = template_action(text, tree, pod.object) {
+        ctx.out.containers = containers(tree, spec).len();
+        ctx.finding(n, TEMPLATE, Severity::Warning, false, "Helm/Go template action (`{{ ... }}`) read as YAML; the object is left alone: pipe the rendered output through `secctx fix -`".to_string());
+        return ctx.out;
+    }
 
     // Opt-outs by annotation, on the object and on the pod template.
     let mut skipped: BTreeSet<Rule> = BTreeSet::new();
@@ -643,59 +679,39 @@ fn plan_non_root(ctx: &mut Ctx<'_, '_>, pf: &PodFacts, t: &mut Target) {
     let user_node = own_user.or(pf.user);
     let user_value = user_node.and_then(|n| tree.as_int(n));
 
-    // The state before the user question.
+    // Does the container need `runAsNonRoot: true`, and is a `false` in the way (its own or the
+    // pod's, kept unless --force)?
+    let mut explicit: Option<(NodeId, &str)> = None;
     let wants_true = match own {
-        BoolField::Is(true, _) => {
-            t.non_root = NonRoot::Satisfied;
-            false
+        BoolField::Is(true, _) => false,
+        BoolField::Is(false, n) => {
+            explicit = Some((n, "`runAsNonRoot: false` is set explicitly"));
+            true
         }
-        BoolField::Is(false, n) if !force => {
-            ctx.warn(
-                key_or(tree, n),
-                rule,
-                true,
-                format!(
-                    "{who}: `runAsNonRoot: false` is set explicitly; kept (--force changes it)"
-                ),
-            );
-            t.non_root = NonRoot::Left;
-            return;
-        }
-        BoolField::Is(false, _) => true,
         BoolField::Other(n) => {
-            ctx.warn(
-                key_or(tree, n),
-                rule,
-                false,
-                format!("{who}: `runAsNonRoot` is not a boolean; left alone"),
-            );
+            let msg = format!("{who}: `runAsNonRoot` is not a boolean; left alone");
+            ctx.warn(key_or(tree, n), rule, false, msg);
             t.non_root = NonRoot::Left;
             return;
         }
         BoolField::Missing | BoolField::Null(_) => match pf.non_root {
-            BoolField::Is(true, _) => {
-                t.non_root = NonRoot::Satisfied;
-                false
-            }
-            BoolField::Is(false, n) if !force => {
-                ctx.warn(key_or(tree, n), rule, true, format!(
-                    "{who}: the pod sets `runAsNonRoot: false` explicitly; kept (--force changes it)"));
-                t.non_root = NonRoot::Left;
-                return;
+            BoolField::Is(true, _) => false,
+            BoolField::Is(false, n) => {
+                explicit = Some((n, "the pod sets `runAsNonRoot: false` explicitly"));
+                true
             }
             BoolField::Other(n) => {
-                ctx.warn(
-                    key_or(tree, n),
-                    rule,
-                    false,
-                    format!("{who}: the pod's `runAsNonRoot` is not a boolean; left alone"),
-                );
+                let msg = format!("{who}: the pod's `runAsNonRoot` is not a boolean; left alone");
+                ctx.warn(key_or(tree, n), rule, false, msg);
                 t.non_root = NonRoot::Left;
                 return;
             }
-            _ => true,
+            BoolField::Missing | BoolField::Null(_) => true,
         },
     };
+    if !wants_true {
+        t.non_root = NonRoot::Satisfied;
+    }
 
     // Windows: runAsUser is Linux-only, and runAsNonRoot needs a named non-admin user.
     if pf.windows.is_some() {
@@ -706,42 +722,60 @@ fn plan_non_root(ctx: &mut Ctx<'_, '_>, pf: &PodFacts, t: &mut Target) {
             .and_then(|n| tree.str(n))
             .map(str::to_string)
             .or_else(|| pf.windows_user.clone());
-        match user {
-            Some(u) if !u.eq_ignore_ascii_case("ContainerAdministrator") => {
-                t.non_root = non_root_target(own, pf);
-            }
-            _ => {
-                ctx.warn(t.node, rule, false, format!(
-                    "{who}: Windows container without `windowsOptions.runAsUserName`; `runAsNonRoot: true` would stop an image that runs as ContainerAdministrator (the default of Windows Server Core images). Not added: set `runAsUserName: ContainerUser` (container or pod) first"));
+        let blocked = match &user {
+            Some(u) if u.eq_ignore_ascii_case("ContainerAdministrator") => Some(format!(
+                "{who}: runs as `runAsUserName: {u}`; the kubelet refuses `runAsNonRoot: true` beside it. Not added"
+            )),
+            Some(_) => None,
+            None => Some(format!(
+                "{who}: Windows container without `windowsOptions.runAsUserName`; `runAsNonRoot: true` would stop an image that runs as ContainerAdministrator (the default of Windows Server Core images). Not added: set `runAsUserName: ContainerUser` (container or pod) first"
+            )),
+        };
+        match (blocked, explicit) {
+            (Some(msg), _) => {
+                ctx.warn(t.node, rule, false, msg);
                 t.non_root = NonRoot::Left;
             }
+            (None, Some((n, whose))) if !force => {
+                let msg = format!("{who}: {whose}; kept (--force changes it)");
+                ctx.warn(key_or(tree, n), rule, true, msg);
+                t.non_root = NonRoot::Left;
+            }
+            (None, _) => t.non_root = non_root_target(own, pf),
         }
         return;
     }
 
-    // The UID to add, where neither the container nor the pod sets one.
+    // The UID to add, where neither the container nor the pod sets one. A privileged container
+    // almost certainly needs root: only a UID configured for its image applies to it.
+    let privileged = matches!(
+        BoolField::read(tree, t.sc, &["privileged"]),
+        BoolField::Is(true, _)
+    );
+    let mut add_user = None;
     if user_node.is_none() {
-        let wanted = t.facts.run_as_user.or(ctx.settings.run_as_user);
+        let wanted = if privileged {
+            t.facts.run_as_user
+        } else {
+            t.facts.run_as_user.or(ctx.settings.run_as_user)
+        };
         match wanted {
-            Some(uid) if (1..=MAX_UID).contains(&uid) => t.add_user = Some(uid),
+            Some(uid) if (1..=MAX_UID).contains(&uid) => add_user = Some(uid),
             Some(uid) => {
-                ctx.warn(
-                    t.node,
-                    rule,
-                    false,
-                    format!(
-                        "{who}: runAsUser {uid} is not a non-root UID (1 to {MAX_UID}); not added"
-                    ),
+                let msg = format!(
+                    "{who}: runAsUser {uid} is not a non-root UID (1 to {MAX_UID}); not added"
                 );
+                ctx.warn(t.node, rule, false, msg);
             }
             None => {}
         }
     }
-    let user = user_value.or(t.add_user);
-    let root_image = user_node.is_none() && t.add_user.is_none() && t.facts.runs_as_root;
+    let user = user_value.or(add_user);
+    let root_image = user.is_none() && user_node.is_none() && t.facts.runs_as_root;
 
     if !wants_true {
-        // Satisfied already: but the image cannot start as written.
+        // Satisfied already; but an image that runs as root cannot start as written.
+        t.add_user = add_user;
         if root_image {
             ctx.warn(t.node, rule, true, format!(
                 "{who}: image `{}` runs as root by default, so `runAsNonRoot: true` stops it from starting. Give it a user with {}",
@@ -749,36 +783,62 @@ fn plan_non_root(ctx: &mut Ctx<'_, '_>, pf: &PodFacts, t: &mut Target) {
         }
         return;
     }
-    if user == Some(0) {
+
+    // What stops `runAsNonRoot: true`, with or without --force.
+    let blocker: Option<(NodeId, String, bool)> = if user == Some(0) {
         let at = user_node.map(|n| key_or(tree, n)).unwrap_or(t.node);
         let whose = if own_user.is_some() {
             ""
         } else {
             " (from the pod)"
         };
-        ctx.warn(at, rule, false, format!(
-            "{who}: runs as `runAsUser: 0`{whose}; `runAsNonRoot: true` would make the kubelet refuse it. Not added: set a non-zero runAsUser"));
-        t.non_root = NonRoot::Left;
-        return;
-    }
-    if user_node.is_some() && user.is_none() {
-        let n = user_node.expect("checked just above");
-        ctx.warn(
-            key_or(tree, n),
-            rule,
+        Some((
+            at,
+            format!(
+                "{who}: runs as `runAsUser: 0`{whose}; `runAsNonRoot: true` would make the kubelet refuse it. Not added: set a non-zero runAsUser"
+            ),
             false,
+        ))
+    } else if user_node.is_some() && user.is_none() {
+        let at = key_or(tree, user_node.expect("checked in the condition"));
+        Some((
+            at,
             format!("{who}: `runAsUser` is not an integer; left alone"),
-        );
+            false,
+        ))
+    } else if root_image {
+        Some((
+            t.node,
+            format!(
+                "{who}: image `{}` runs as root by default; `runAsNonRoot: true` alone would stop it from starting. Not added: give it a user with {}",
+                t.image,
+                user_hint(&t.facts)
+            ),
+            true,
+        ))
+    } else if privileged && user.is_none() {
+        Some((
+            t.node,
+            format!(
+                "{who}: privileged container without a runAsUser: it almost certainly runs as root, and `runAsNonRoot: true` would stop it. Not added (--run-as-user does not apply to privileged containers; set its runAsUser, or `run_as_user` for its image in .secctx.yaml)"
+            ),
+            false,
+        ))
+    } else {
+        None
+    };
+    if let Some((at, msg, fixable)) = blocker {
+        ctx.warn(at, rule, fixable, msg);
         t.non_root = NonRoot::Left;
         return;
     }
-    if root_image {
-        ctx.warn(t.node, rule, true, format!(
-            "{who}: image `{}` runs as root by default; `runAsNonRoot: true` alone would stop it from starting. Not added: give it a user with {}",
-            t.image, user_hint(&t.facts)));
+    if let Some((n, whose)) = explicit.filter(|_| !force) {
+        let msg = format!("{who}: {whose}; kept (--force changes it)");
+        ctx.warn(key_or(tree, n), rule, true, msg);
         t.non_root = NonRoot::Left;
         return;
     }
+    t.add_user = add_user;
     t.non_root = non_root_target(own, pf);
 }
 
@@ -828,7 +888,8 @@ fn plan_seccomp(ctx: &mut Ctx<'_, '_>, pf: &PodFacts, t: &mut Target) {
             return false;
         }
         ctx.warn(key_or(tree, a), rule, false, format!(
-            "{who}: the annotation `{SECCOMP_CONTAINER_ANNOTATION}...: {value}` chooses its seccomp profile; a `seccompProfile` field that disagrees is rejected by the API server. Not added: replace the annotation with the field"));
+            "{who}: the annotation `{SECCOMP_CONTAINER_ANNOTATION}{}: {value}` chooses its seccomp profile; a `seccompProfile` field that disagrees is rejected by the API server. Not added: replace the annotation with the field",
+            container_name(tree, t.node).unwrap_or_default()));
         true
     };
 
@@ -938,6 +999,15 @@ fn container_name(tree: &Tree, c: NodeId) -> Option<String> {
         .map(str::to_string)
 }
 
+/// `a`, `a and b`, `a, b and c`.
+fn join_words(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 /// Pass 2 of `run-as-non-root`: with `--force`, flip the pod's `runAsNonRoot: false` when every
 /// container that inherits it can run as non-root; otherwise give those that can their own value.
 fn resolve_pod_non_root(ctx: &mut Ctx<'_, '_>, pf: &PodFacts, targets: &mut [Target]) {
@@ -976,8 +1046,8 @@ fn resolve_pod_non_root(ctx: &mut Ctx<'_, '_>, pf: &PodFacts, targets: &mut [Tar
     }
     let tree = ctx.tree;
     ctx.warn(key_or(tree, pod_node), Rule::RunAsNonRoot, false, format!(
-        "the pod's `runAsNonRoot: false` is kept: {} cannot take `runAsNonRoot: true` (see the other findings); the containers that can get their own",
-        blockers.join(", ")));
+        "the pod's `runAsNonRoot: false` is kept because {} cannot take `runAsNonRoot: true` (see the other findings); the other containers get their own",
+        join_words(&blockers)));
     for t in targets
         .iter_mut()
         .filter(|t| t.non_root == NonRoot::InheritsPodFalse)
@@ -1040,8 +1110,8 @@ fn resolve_pod_seccomp(ctx: &mut Ctx<'_, '_>, pf: &PodFacts, targets: &mut [Targ
     }
     let shown = tree.str(pod_type).unwrap_or("(not a string)");
     ctx.warn(key_or(tree, pod_type), Rule::SeccompRuntimeDefault, false, format!(
-        "the pod's `seccompProfile: {shown}` is kept because of {}; the containers get their own `RuntimeDefault`",
-        blockers.join(", ")));
+        "the pod's `seccompProfile: {shown}` is kept because of {} (see the other findings); the other containers get their own `RuntimeDefault`",
+        join_words(&blockers)));
     for t in targets
         .iter_mut()
         .filter(|t| t.seccomp == Seccomp::InheritsPodExplicit)
@@ -1112,9 +1182,10 @@ fn apply_no_privilege_escalation(ctx: &mut Ctx<'_, '_>, t: &Target) {
     let rule = Rule::NoPrivilegeEscalation;
     let who = &t.who;
     let field = BoolField::read(tree, t.sc, &["allowPrivilegeEscalation"]);
+    let conflict = escalation_conflict(tree, t.sc);
     match field {
         BoolField::Is(false, _) => return,
-        BoolField::Is(true, n) if !ctx.settings.force => {
+        BoolField::Is(true, n) if !ctx.settings.force && conflict.is_none() => {
             ctx.warn(key_or(tree, n), rule, true, format!("{who}: `allowPrivilegeEscalation: true` is set explicitly; kept (--force changes it)"));
             return;
         }
@@ -1129,7 +1200,7 @@ fn apply_no_privilege_escalation(ctx: &mut Ctx<'_, '_>, t: &Target) {
         }
         _ => {}
     }
-    if let Some(why) = escalation_conflict(tree, t.sc) {
+    if let Some(why) = conflict {
         ctx.warn(t.node, rule, false, format!(
             "{who}: has {why}; `allowPrivilegeEscalation: false` cannot go beside it (the API server rejects the pair). Not added"));
         return;
@@ -1323,6 +1394,25 @@ fn add_writable_volumes(
             Some((name, is_empty_dir(tree, item)))
         })
         .collect();
+    // (volume name, mount path) of every mount in the pod: an emptyDir already mounted somewhere
+    // else is not reused for another path (the two paths would show the same files).
+    let pod_mounts: Vec<(String, String)> = containers(tree, spec)
+        .into_iter()
+        .flat_map(|c| {
+            tree.get(c.node, "volumeMounts")
+                .map(|m| tree.items(m).to_vec())
+                .unwrap_or_default()
+        })
+        .filter_map(|m| {
+            let name = tree.get(m, "name").and_then(|n| tree.str(n))?;
+            let path = tree.get(m, "mountPath").and_then(|p| tree.str(p))?;
+            Some((name.to_string(), normalize_path(path)))
+        })
+        .collect();
+    let reusable = |name: &str, path: &str| {
+        existing.iter().any(|(n, e)| n == name && *e)
+            && !pod_mounts.iter().any(|(n, p)| n == name && p != path)
+    };
     let mut planned: Vec<(String, String)> = Vec::new(); // (path, volume name)
     let mut new_volumes: Vec<NewValue> = Vec::new();
     for (c, paths, who) in needed {
@@ -1360,7 +1450,7 @@ fn add_writable_volumes(
                     } else {
                         volume_name_for(&path)
                     };
-                    let name = if existing.iter().any(|(n, e)| *n == base && *e) {
+                    let name = if reusable(&base, &path) {
                         base
                     } else {
                         let taken = |n: &str| {
