@@ -242,15 +242,51 @@ fn is_special_plain(v: &str) -> bool {
         || v.starts_with("0o")
 }
 
-/// A string that can be written plain anywhere (block or flow) and reads back as that string.
+/// A string that can be written plain anywhere (block or flow) and reads back as that string,
+/// under YAML 1.2 and under the YAML 1.1 typing Kubernetes tools use (numbers, timestamps,
+/// `0b`/sexagesimal integers, `y`/`n` booleans all start with a digit or are listed words).
 fn plain_safe(v: &str) -> bool {
     !v.is_empty()
         && !is_special_plain(v)
-        && v.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '/' || c == '_' || c == '.')
+        && match v.as_bytes() {
+            // `--flag`, `-v`: a dash followed by a letter or a dash is no number and no indicator.
+            [b'-', second, ..] => second.is_ascii_alphabetic() || *second == b'-',
+            [first, ..] => first.is_ascii_alphabetic() || *first == b'/' || *first == b'_',
+            [] => false,
+        }
         && v.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '.' | '-'))
+}
+
+/// Whether YAML can hold `c` as it is inside quotes (`c-printable`, minus line breaks, which
+/// quoted scalars fold).
+fn printable_inline(c: char) -> bool {
+    matches!(c, '\t' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+        && !matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
+/// `s` as a double-quoted scalar, escaping what cannot be written as it is.
+fn double_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\0' => out.push_str("\\0"),
+            '\u{85}' => out.push_str("\\N"),
+            '\u{2028}' => out.push_str("\\L"),
+            '\u{2029}' => out.push_str("\\P"),
+            c if printable_inline(c) => out.push(c),
+            c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c => out.push_str(&format!("\\u{:04X}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn render_scalar(v: &NewValue, quote: Option<char>) -> String {
@@ -259,8 +295,11 @@ fn render_scalar(v: &NewValue, quote: Option<char>) -> String {
         NewValue::Int(n) => n.to_string(),
         NewValue::Str(s) => match (quote, plain_safe(s)) {
             (None, true) => s.clone(),
-            (Some('\''), _) => format!("'{}'", s.replace('\'', "''")),
-            _ => format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")),
+            // Single quotes cannot escape anything: only for text that needs no escape.
+            (Some('\''), _) if s.chars().all(printable_inline) => {
+                format!("'{}'", s.replace('\'', "''"))
+            }
+            _ => double_quoted(s),
         },
         NewValue::Map(_) | NewValue::Seq(_) => render_flow(v, quote),
     }
@@ -549,8 +588,8 @@ impl<'a> Editor<'a> {
         if !empty_collection {
             return Err(self.refuse(node, "only scalars and empty collections can be replaced"));
         }
-        if n.tag.is_some() && wants_block(&value) {
-            return Err(self.refuse(node, "the value has a tag"));
+        if let Some(tag) = &n.tag {
+            return Err(self.refuse(node, format!("the value has a tag (`{tag}`)")));
         }
         match self.changes.get_mut(&node) {
             Some(Change::Replace(v)) if *v == value => Ok(()),
@@ -910,14 +949,24 @@ impl<'a> Editor<'a> {
         let parent = node.parent.map(|p| &tree.nodes[p]);
         let block_parent = parent.is_some_and(|p| matches!(p.kind, Kind::Map { flow: false, .. }));
         let key = tree.key_of(id);
-        if let (true, true, Some(k)) = (wants_block(v), block_parent, key) {
+        if let (true, true, Some(k), Some(p)) = (wants_block(v), block_parent, key, parent) {
             let kn = &tree.nodes[k];
             // `key: {}` / `key: null` / `key:` -> `key:` then the block on the next lines;
-            // a comment after the old value stays on the key's line.
-            let colon = lex::find_indicator(text, kn.end, node.start + 1, b':').unwrap_or(kn.end);
+            // a comment after the old value stays on the key's line, and so do the value's
+            // properties (`key: &a {}` -> `key: &a`).
+            let colon = lex::find_indicator(text, kn.end, node.props.min(node.start) + 1, b':')
+                .unwrap_or(kn.end);
+            let keep_to = if node.props < node.start {
+                node.props
+                    + text[node.props..node.start]
+                        .trim_end_matches([' ', '\t'])
+                        .len()
+            } else {
+                colon + 1
+            };
             if node.end > node.start {
                 edits.push(Edit {
-                    range: colon + 1..node.end,
+                    range: keep_to..node.end,
                     text: String::new(),
                 });
             }
@@ -927,14 +976,39 @@ impl<'a> Editor<'a> {
                 nl: newline_at(text, at),
             };
             let mut out = String::new();
-            r.block_value(&mut out, v, kn.col);
+            r.block_value(&mut out, v, p.col);
             edits.push(Edit {
                 range: at..at,
                 text: out,
             });
             return;
         }
-        let mut rendered = render_flow(v, self.style.quote);
+        // A replaced string keeps the old scalar's quoting where it can hold the new text.
+        let quote = match (&node.kind, v) {
+            (
+                Kind::Scalar {
+                    style: ScalarStyle::SingleQuoted,
+                    ..
+                },
+                NewValue::Str(_),
+            ) => Some('\''),
+            (
+                Kind::Scalar {
+                    style: ScalarStyle::DoubleQuoted,
+                    ..
+                },
+                NewValue::Str(_),
+            ) => Some('"'),
+            (
+                Kind::Scalar {
+                    style: ScalarStyle::Plain,
+                    value,
+                },
+                NewValue::Str(s),
+            ) if !value.is_empty() && plain_safe(s) => None,
+            _ => self.style.quote,
+        };
+        let mut rendered = render_flow(v, quote);
         if node.start == node.end && !text[..node.start].ends_with([' ', '\t', '[', '{']) {
             rendered.insert(0, ' ');
         }
@@ -980,7 +1054,8 @@ impl<'a> Editor<'a> {
         while let Some((a, b)) = stack.pop() {
             let (na, nb) = (&old.nodes[a], &new.nodes[b]);
             if let Some(Change::Replace(v)) = self.changes.get(&a) {
-                if !matches_value(new, b, v) {
+                // The replaced node keeps its own properties (an anchor nothing refers to).
+                if na.anchor != nb.anchor || na.tag != nb.tag || !value_eq(new, b, v, false) {
                     return Err(mismatch(
                         b,
                         "the replaced value is not the planned one".into(),
@@ -1023,7 +1098,9 @@ impl<'a> Editor<'a> {
                         stack.push((va, vb));
                     }
                     for ((key, v), &(kb, vb)) in added.iter().zip(&eb[ea.len()..]) {
-                        if new.str(kb) != Some(key) || !matches_value(new, vb, v) {
+                        if !matches_new(new, kb, &NewValue::Str(key.clone()))
+                            || !matches_new(new, vb, v)
+                        {
                             return Err(mismatch(
                                 kb,
                                 format!("the new `{key}` is not the planned value"),
@@ -1046,7 +1123,7 @@ impl<'a> Editor<'a> {
                         stack.push((x, y));
                     }
                     for (v, &y) in added.iter().zip(&ib[ia.len()..]) {
-                        if !matches_value(new, y, v) {
+                        if !matches_new(new, y, v) {
                             return Err(mismatch(
                                 y,
                                 "the new item is not the planned value".into(),
@@ -1061,12 +1138,27 @@ impl<'a> Editor<'a> {
     }
 }
 
-/// Whether node `id` of `tree` holds exactly `v`.
+/// Whether node `id` of `tree` holds the value `v`. Anchors do not change a value and are
+/// allowed; tags are not (a tagged node is never taken for a planned value).
 pub fn matches_value(tree: &Tree, id: NodeId, v: &NewValue) -> bool {
     let node = &tree.nodes[id];
-    if node.anchor != 0 || node.tag.is_some() {
-        return false;
-    }
+    node.tag.is_none() && value_eq(tree, id, v, true)
+}
+
+/// Whether freshly written node `id` holds exactly `v`, with no anchor or tag anywhere.
+fn matches_new(tree: &Tree, id: NodeId, v: &NewValue) -> bool {
+    let node = &tree.nodes[id];
+    node.anchor == 0 && node.tag.is_none() && value_eq(tree, id, v, false)
+}
+
+/// Compares the value of `id` (its own properties aside) with `v`; children must carry no tag,
+/// and no anchor unless `anchors` allows it.
+fn value_eq(tree: &Tree, id: NodeId, v: &NewValue, anchors: bool) -> bool {
+    let node = &tree.nodes[id];
+    let child = |c: NodeId, v: &NewValue| {
+        let n = &tree.nodes[c];
+        n.tag.is_none() && (anchors || n.anchor == 0) && value_eq(tree, c, v, anchors)
+    };
     match (v, &node.kind) {
         (NewValue::Bool(b), Kind::Scalar { .. }) => tree.as_bool(id) == Some(*b),
         (NewValue::Int(n), Kind::Scalar { .. }) => tree.as_int(id) == Some(*n),
@@ -1076,15 +1168,15 @@ pub fn matches_value(tree: &Tree, id: NodeId, v: &NewValue) -> bool {
         (NewValue::Map(entries), Kind::Map { entries: have, .. }) => {
             entries.len() == have.len()
                 && entries.iter().zip(have).all(|((k, v), &(hk, hv))| {
-                    tree.str(hk) == Some(k) && matches_value(tree, hv, v)
+                    let kn = &tree.nodes[hk];
+                    kn.tag.is_none()
+                        && (anchors || kn.anchor == 0)
+                        && matches!(&kn.kind, Kind::Scalar { value, style } if value == k && (*style != ScalarStyle::Plain || !is_special_plain(value)))
+                        && child(hv, v)
                 })
         }
         (NewValue::Seq(items), Kind::Seq { items: have, .. }) => {
-            items.len() == have.len()
-                && items
-                    .iter()
-                    .zip(have)
-                    .all(|(v, &h)| matches_value(tree, h, v))
+            items.len() == have.len() && items.iter().zip(have).all(|(v, &h)| child(h, v))
         }
         _ => false,
     }

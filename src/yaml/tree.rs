@@ -147,9 +147,23 @@ impl Tree {
         }
     }
 
-    /// A null: an empty plain scalar, or plain `~`/`null`/`Null`/`NULL`.
+    /// Whether node `id` carries no tag, or the core schema tag `name` (`null`, `bool`, `int`,
+    /// `str`, ...).
+    fn tag_allows(&self, id: NodeId, name: &str) -> bool {
+        match &self.nodes[id].tag {
+            None => true,
+            Some(t) => t.strip_prefix("tag:yaml.org,2002:") == Some(name),
+        }
+    }
+
+    /// A null: an empty plain scalar, or plain `~`/`null`/`Null`/`NULL` (untagged, or tagged
+    /// `!!null`).
     pub fn is_null(&self, id: NodeId) -> bool {
-        match &self.nodes[self.resolve(id)].kind {
+        let id = self.resolve(id);
+        if !self.tag_allows(id, "null") {
+            return false;
+        }
+        match &self.nodes[id].kind {
             Kind::Scalar {
                 value,
                 style: ScalarStyle::Plain,
@@ -163,7 +177,11 @@ impl Tree {
     /// A boolean as Kubernetes reads it (YAML 1.1 words: true/yes/on, false/no/off, any case
     /// pattern the spec allows). Quoted strings are not booleans.
     pub fn as_bool(&self, id: NodeId) -> Option<bool> {
-        match &self.nodes[self.resolve(id)].kind {
+        let id = self.resolve(id);
+        if !self.tag_allows(id, "bool") {
+            return None;
+        }
+        match &self.nodes[id].kind {
             Kind::Scalar {
                 value,
                 style: ScalarStyle::Plain,
@@ -180,7 +198,11 @@ impl Tree {
 
     /// An integer (plain decimal, `0x`, `0o`), as Kubernetes reads it.
     pub fn as_int(&self, id: NodeId) -> Option<i64> {
-        match &self.nodes[self.resolve(id)].kind {
+        let id = self.resolve(id);
+        if !self.tag_allows(id, "int") {
+            return None;
+        }
+        match &self.nodes[id].kind {
             Kind::Scalar {
                 value,
                 style: ScalarStyle::Plain,
