@@ -41,7 +41,7 @@ def samples(path):
         for line in f:
             if not line.strip():
                 continue
-            if not line.startswith(("\t", " ")):
+            if line.strip().isdigit():  # a sample's header: its thread id
                 if stack:
                     yield stack
                 stack = []
