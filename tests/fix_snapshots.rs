@@ -1,7 +1,8 @@
 //! Snapshot tests of the one-file fix pipeline over `testdata/fix/**/*.yaml`.
 //!
 //! Each case may start with a comment line `# secctx-test: OPTIONS` (see `settings_for`). The
-//! snapshot holds the uncolored unified diff (3 lines of context; a CR shows as `␍`), the findings
+//! snapshot holds the uncolored unified diff (3 lines of context; the CR of a CRLF shows as `␍`, a
+//! lone CR as `⏎`), the findings
 //! as `line:col: severity[rule]: message`, and the outcome. Beside the snapshot, every case checks
 //! (independently of `k8s::harden`):
 //! - the output parses again and a second `fix_bytes` returns `Unchanged`;
@@ -98,8 +99,10 @@ fn settings_for(text: &str) -> (Settings, String) {
     (settings, opts.to_string())
 }
 
+/// Line breaks made visible before diffing: CRLF shows as `␍` at the end of the line, a lone
+/// CR as `⏎` (and still breaks the line, so the diff has lines to compare).
 fn visible(s: &str) -> String {
-    s.replace('\r', "␍")
+    s.replace("\r\n", "␍\n").replace('\r', "⏎\n")
 }
 
 fn render_findings(findings: &[Finding]) -> String {
@@ -126,9 +129,29 @@ fn outcome_name(o: &Outcome) -> String {
 /// 1-based line and col of a byte offset (col in chars).
 fn position(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let ls = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = lines_of(before).len();
+    let ls = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
     (line, text[ls..offset].chars().count() + 1)
+}
+
+/// The lines of a text, breaking at `\r\n`, `\n` and a lone `\r` as YAML does.
+fn lines_of(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\n' || b[i] == b'\r' {
+            out.push(&text[start..i]);
+            if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
+                i += 1;
+            }
+            start = i + 1;
+        }
+        i += 1;
+    }
+    out.push(&text[start..]);
+    out
 }
 
 fn within(text: &str, tree: &Tree, node: NodeId, line: usize, col: usize) -> bool {
@@ -179,7 +202,7 @@ fn opted_out(text: &str, tree: &Tree, pod: &PodSpec, c: NodeId) -> BTreeSet<Rule
     }
     // The container's first line, and the line of its `-` when the dash stands alone.
     let line_no = tree.node(c).line;
-    let lines: Vec<&str> = text.lines().collect();
+    let lines = lines_of(text);
     let mut candidates = vec![lines[line_no - 1]];
     if line_no >= 2 && lines[line_no - 2].trim_start().starts_with('-') {
         let after = lines[line_no - 2].trim_start()[1..].trim_start();
@@ -431,11 +454,20 @@ fn check_case(input: &str, output: &str, settings: &Settings, findings: &[Findin
 }
 
 fn uniform_line_endings(input: &str, output: &str) -> bool {
-    let crlf = |s: &str| (s.matches("\r\n").count(), s.matches('\n').count());
-    let (ci, li) = crlf(input);
-    let (co, lo) = crlf(output);
-    // All-LF stays all-LF, all-CRLF stays all-CRLF.
-    !((ci == 0 && co != 0) || (ci == li && li > 0 && co != lo))
+    // (CRLF, lone LF, lone CR) counts.
+    let kinds = |s: &str| {
+        let crlf = s.matches("\r\n").count();
+        (
+            crlf,
+            s.matches('\n').count() - crlf,
+            s.matches('\r').count() - crlf,
+        )
+    };
+    let (i, o) = (kinds(input), kinds(output));
+    // A file with one kind of line break keeps that one kind.
+    let only = |k: (usize, usize, usize)| [k.0 > 0, k.1 > 0, k.2 > 0];
+    let (fi, fo) = (only(i), only(o));
+    fi.iter().filter(|x| **x).count() > 1 || fi == fo || fi == [false; 3]
 }
 
 #[test]
@@ -465,14 +497,15 @@ fn fix_snapshots() {
         };
         snap.push_str("\n--- diff\n");
         if let Some(out) = &output {
-            let diff = TextDiff::from_lines(&input, out);
-            snap.push_str(&visible(
+            let (old, new) = (visible(&input), visible(out));
+            let diff = TextDiff::from_lines(&old, &new);
+            snap.push_str(
                 &diff
                     .unified_diff()
                     .context_radius(3)
                     .header("a", "b")
                     .to_string(),
-            ));
+            );
         }
         snap.push_str("\n--- findings\n");
         snap.push_str(&render_findings(&report.findings));

@@ -577,7 +577,8 @@ pub fn harden_pod<'a>(
                     format!("{who}: securityContext is not a mapping; left alone"),
                 );
             }
-            continue;
+            // Kept as a target with no rule: it still inherits the pod's values.
+            rules.clear();
         }
         let image = tree
             .get(c.node, "image")
