@@ -1514,6 +1514,160 @@ fn add_writable_volumes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::k8s::find::find_pod_specs;
+    use crate::yaml::parse;
+
+    /// Hardens every pod spec of `text`; returns the edited text (or the original) and the
+    /// findings as `rule: message`.
+    fn harden(text: &str, settings: &Settings) -> (String, Vec<String>) {
+        let tree = parse(text).expect("test input parses");
+        let mut editor = Editor::new(text, &tree);
+        let mut findings = Vec::new();
+        for doc in &tree.docs {
+            for pod in find_pod_specs(&tree, doc.root, settings) {
+                let out = harden_pod(text, &tree, &pod, settings, &mut editor);
+                findings.extend(
+                    out.findings
+                        .into_iter()
+                        .map(|f| format!("{}: {}", f.rule, f.message)),
+                );
+            }
+        }
+        let edited = if editor.is_empty() {
+            text.to_string()
+        } else {
+            editor.apply().expect("edits apply")
+        };
+        (edited, findings)
+    }
+
+    #[test]
+    fn bool_fields_tell_missing_null_values_and_others_apart() {
+        let tree = parse("a: true\nb:\nc: 'false'\nd: off\n").expect("parses");
+        let root = Some(tree.docs[0].root);
+        assert!(matches!(
+            BoolField::read(&tree, root, &["a"]),
+            BoolField::Is(true, _)
+        ));
+        assert!(matches!(
+            BoolField::read(&tree, root, &["b"]),
+            BoolField::Null(_)
+        ));
+        assert!(matches!(
+            BoolField::read(&tree, root, &["c"]),
+            BoolField::Other(_)
+        ));
+        assert!(matches!(
+            BoolField::read(&tree, root, &["d"]),
+            BoolField::Is(false, _)
+        ));
+        assert_eq!(BoolField::read(&tree, root, &["e"]), BoolField::Missing);
+        assert_eq!(BoolField::read(&tree, None, &["a"]), BoolField::Missing);
+    }
+
+    #[test]
+    fn windows_from_os_or_node_selector() {
+        let os = parse("spec: {os: {name: windows}}").expect("parses");
+        let spec = os.get(os.docs[0].root, "spec").expect("spec");
+        assert_eq!(windows_reason(&os, spec), Some("spec.os.name: windows"));
+        let sel = parse("spec: {nodeSelector: {kubernetes.io/os: Windows}}").expect("parses");
+        let spec = sel.get(sel.docs[0].root, "spec").expect("spec");
+        assert!(windows_reason(&sel, spec).is_some());
+        let linux = parse("spec: {os: {name: linux}, nodeSelector: {kubernetes.io/os: linux}}")
+            .expect("parses");
+        let spec = linux.get(linux.docs[0].root, "spec").expect("spec");
+        assert_eq!(windows_reason(&linux, spec), None);
+    }
+
+    #[test]
+    fn volumes_without_a_source_are_empty_dirs() {
+        let tree =
+            parse("- {name: tmp}\n- {name: a, emptyDir: {}}\n- {name: b, configMap: {name: c}}\n")
+                .expect("parses");
+        let items = tree.items(tree.docs[0].root).to_vec();
+        let got: Vec<bool> = items.iter().map(|&v| is_empty_dir(&tree, v)).collect();
+        assert_eq!(got, vec![true, true, false]);
+    }
+
+    #[test]
+    fn words_are_joined_for_messages() {
+        let w = |v: &[&str]| join_words(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(w(&[]), "");
+        assert_eq!(w(&["a"]), "a");
+        assert_eq!(w(&["a", "b", "c"]), "a, b and c");
+    }
+
+    #[test]
+    fn a_second_pass_over_the_output_plans_nothing() {
+        let text = "apiVersion: v1\nkind: Pod\nspec:\n  securityContext: {runAsNonRoot: false, seccompProfile: {type: Unconfined}}\n  containers:\n  - name: a\n    image: nginx\n  - name: b\n    image: x\n    securityContext: {privileged: true, capabilities: {drop: [all]}}\n";
+        let force = Settings {
+            force: true,
+            run_as_user: Some(1000),
+            ..Settings::default()
+        };
+        let (once, _) = harden(text, &force);
+        assert_ne!(once, text);
+        let (twice, _) = harden(&once, &force);
+        assert_eq!(twice, once);
+    }
+
+    #[test]
+    fn pod_level_flips_need_force_and_every_inheriting_container() {
+        let text = "apiVersion: v1\nkind: Pod\nspec:\n  securityContext:\n    runAsNonRoot: false\n  containers:\n  - name: a\n    image: x\n";
+        let (kept, findings) = harden(text, &Settings::default());
+        assert!(kept.contains("runAsNonRoot: false"));
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.contains("the pod sets `runAsNonRoot: false` explicitly"))
+        );
+        let force = Settings {
+            force: true,
+            ..Settings::default()
+        };
+        let (flipped, _) = harden(text, &force);
+        assert!(
+            flipped.contains("    runAsNonRoot: true\n  containers:"),
+            "{flipped}"
+        );
+        // A second container that runs as uid 0 keeps the pod value.
+        let blocked =
+            format!("{text}  - name: b\n    image: x\n    securityContext: {{runAsUser: 0}}\n");
+        let (kept, findings) = harden(&blocked, &force);
+        assert!(kept.contains("runAsNonRoot: false"));
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.contains("is kept because container `b`")),
+            "{findings:?}"
+        );
+    }
+
+    #[test]
+    fn conflicting_pairs_are_never_written() {
+        let text = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: x\n    securityContext:\n      privileged: true\n      allowPrivilegeEscalation: true\n      runAsUser: 0\n";
+        let force = Settings {
+            force: true,
+            ..Settings::default()
+        };
+        let (out, findings) = harden(text, &force);
+        assert!(out.contains("allowPrivilegeEscalation: true"));
+        assert!(!out.contains("runAsNonRoot"));
+        assert_eq!(
+            findings
+                .iter()
+                .filter(|f| f.starts_with("no-privilege-escalation"))
+                .count(),
+            1
+        );
+        assert_eq!(
+            findings
+                .iter()
+                .filter(|f| f.starts_with("run-as-non-root"))
+                .count(),
+            1
+        );
+    }
 
     #[test]
     fn rule_lists() {
