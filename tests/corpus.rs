@@ -43,10 +43,11 @@ fn is_yaml(p: &Path) -> bool {
     matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
 }
 
-fn run_fix(root: &Path, extra: &[&str]) -> (i32, Vec<Value>) {
+/// Runs `secctx <args> --format json` over the whole tree; returns the exit code and the JSON.
+fn run_json(root: &Path, args: &[&str]) -> (i32, Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_secctx"))
+        .args(args)
         .args([
-            "fix",
             "--format",
             "json",
             "--no-ignore",
@@ -54,19 +55,31 @@ fn run_fix(root: &Path, extra: &[&str]) -> (i32, Vec<Value>) {
             "--color",
             "never",
         ])
-        .args(extra)
         .arg(root)
         .output()
         .expect("run secctx");
-    let stdout = String::from_utf8(out.stdout).expect("JSON is UTF-8");
-    let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
-            "fix --format json is not JSON ({e}); stderr: {}",
+            "secctx {args:?} --format json is not JSON ({e}); stderr: {}",
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    let files = doc["files"].as_array().expect("files array").clone();
-    (out.status.code().unwrap_or(-1), files)
+    (out.status.code().unwrap_or(-1), doc)
+}
+
+fn run_fix(root: &Path) -> (i32, Vec<Value>) {
+    let (code, doc) = run_json(root, &["fix"]);
+    (code, doc["files"].as_array().expect("files array").clone())
+}
+
+/// A record's path, absolute.
+fn record_path(r: &Value) -> PathBuf {
+    let p = PathBuf::from(r["path"].as_str().expect("path"));
+    if p.is_absolute() {
+        p
+    } else {
+        std::env::current_dir().expect("cwd").join(p)
+    }
 }
 
 /// Keys secctx may add, by the key of the mapping they are added to.
@@ -316,52 +329,20 @@ fn corpus_editing_contract() {
         .map(|p| (p.clone(), std::fs::read(p).expect("read")))
         .collect();
 
-    let (code, records) = run_fix(&root, &[]);
+    let (code, records) = run_fix(&root);
     assert!(
         code == 0 || code == 2,
         "fix exits 0, or 2 when some files cannot be processed; got {code}"
     );
-    let by_path: HashMap<PathBuf, &Value> = records
-        .iter()
-        .map(|r| {
-            let p = PathBuf::from(r["path"].as_str().expect("path"));
-            let p = if p.is_absolute() {
-                p
-            } else {
-                std::env::current_dir().expect("cwd").join(p)
-            };
-            (p, r)
-        })
-        .collect();
+    let by_path: HashMap<PathBuf, &Value> = records.iter().map(|r| (record_path(r), r)).collect();
     assert_eq!(by_path.len(), all.len(), "every YAML file gets a record");
 
     // `secctx check --level restricted` on the fixed tree: what is left must be what `fix`
     // reported as needing attention, or what it cannot fix by design.
-    let check_out = Command::new(env!("CARGO_BIN_EXE_secctx"))
-        .args([
-            "check",
-            "--level",
-            "restricted",
-            "--format",
-            "json",
-            "--no-ignore",
-            "--hidden",
-            "--color",
-            "never",
-        ])
-        .arg(&root)
-        .output()
-        .expect("run secctx check");
-    let check_doc: Value =
-        serde_json::from_slice(&check_out.stdout).expect("check --format json is JSON");
+    let (_, check_doc) = run_json(&root, &["check", "--level", "restricted"]);
     let mut check_by_path: HashMap<PathBuf, Vec<(usize, String)>> = HashMap::new();
     for f in check_doc["files"].as_array().expect("files") {
-        let p = PathBuf::from(f["path"].as_str().expect("path"));
-        let p = if p.is_absolute() {
-            p
-        } else {
-            std::env::current_dir().expect("cwd").join(p)
-        };
+        let p = record_path(f);
         for finding in f["findings"].as_array().into_iter().flatten() {
             let line = finding["line"].as_u64().unwrap_or(0) as usize;
             check_by_path
@@ -601,7 +582,7 @@ fn corpus_editing_contract() {
     );
 
     // The second run changes nothing.
-    let (_, second) = run_fix(&root, &[]);
+    let (_, second) = run_fix(&root);
     for r in &second {
         if r["status"] == "changed" {
             failures.push(format!("second run would change {} again", r["path"]));
