@@ -857,7 +857,8 @@ fn non_root_target(own: BoolField, pf: &PodFacts) -> NonRoot {
 fn user_hint(facts: &ImageFacts) -> String {
     let mut hint = match facts.suggested_uid {
         Some(uid) => format!(
-            "--run-as-user {uid} (the image's own user), or `run_as_user: {uid}` for this image in .secctx.yaml"
+            "--run-as-user {uid} (`{}` in the image), or `run_as_user: {uid}` for this image in .secctx.yaml",
+            facts.user_name.unwrap_or("a user")
         ),
         None => "--run-as-user UID, or `run_as_user` for this image in .secctx.yaml".to_string(),
     };

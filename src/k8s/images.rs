@@ -38,9 +38,10 @@ pub struct KnownImage {
     pub writable_paths: &'static [&'static str],
     /// Runs as root unless told otherwise.
     pub runs_as_root: bool,
-    /// The image's own unprivileged user, to suggest with `--run-as-user`.
+    /// An unprivileged user of the image, to suggest with `--run-as-user`, and its name.
     pub suggested_uid: Option<i64>,
-    /// The same for the `-alpine` tags, where it differs.
+    pub user_name: Option<&'static str>,
+    /// The uid for the `-alpine` tags, where it differs.
     pub alpine_uid: Option<i64>,
     /// What else running it as non-root takes, for the warning.
     pub note: Option<&'static str>,
@@ -49,13 +50,20 @@ pub struct KnownImage {
 const fn root(
     repository: &'static str,
     writable_paths: &'static [&'static str],
-    uid: Option<i64>,
+    user: Option<(&'static str, i64)>,
 ) -> KnownImage {
     KnownImage {
         repository,
         writable_paths,
         runs_as_root: true,
-        suggested_uid: uid,
+        suggested_uid: match user {
+            Some((_, uid)) => Some(uid),
+            None => None,
+        },
+        user_name: match user {
+            Some((name, _)) => Some(name),
+            None => None,
+        },
         alpine_uid: None,
         note: None,
     }
@@ -66,7 +74,11 @@ pub const KNOWN_IMAGES: &[KnownImage] = &[
         note: Some(
             "as uid 101 nginx must listen on a port >= 1024 (or use nginxinc/nginx-unprivileged)",
         ),
-        ..root("nginx", &["/var/cache/nginx", "/var/run"], Some(101))
+        ..root(
+            "nginx",
+            &["/var/cache/nginx", "/var/run"],
+            Some(("nginx", 101)),
+        )
     },
     KnownImage {
         note: Some("httpd must then listen on a port >= 1024"),
@@ -74,17 +86,21 @@ pub const KNOWN_IMAGES: &[KnownImage] = &[
     },
     KnownImage {
         alpine_uid: Some(70),
-        ..root("postgres", &["/var/run/postgresql"], Some(999))
+        ..root(
+            "postgres",
+            &["/var/run/postgresql"],
+            Some(("postgres", 999)),
+        )
     },
-    root("mysql", &["/var/run/mysqld"], Some(999)),
-    root("mariadb", &["/run/mysqld"], Some(999)),
-    root("redis", &[], Some(999)),
-    root("mongo", &[], Some(999)),
-    root("node", &[], Some(1000)),
-    root("busybox", &[], Some(65534)),
-    root("alpine", &[], Some(65534)),
-    root("debian", &[], Some(65534)),
-    root("ubuntu", &[], Some(65534)),
+    root("mysql", &["/var/run/mysqld"], Some(("mysql", 999))),
+    root("mariadb", &["/run/mysqld"], Some(("mysql", 999))),
+    root("redis", &[], Some(("redis", 999))),
+    root("mongo", &[], Some(("mongodb", 999))),
+    root("node", &[], Some(("node", 1000))),
+    root("busybox", &[], Some(("nobody", 65534))),
+    root("alpine", &[], Some(("nobody", 65534))),
+    root("debian", &[], Some(("nobody", 65534))),
+    root("ubuntu", &[], Some(("nobody", 65534))),
 ];
 
 /// Prefixes under which registries mirror Docker Hub's official images.
@@ -131,6 +147,8 @@ pub struct ImageFacts {
     pub run_as_user: Option<i64>,
     pub runs_as_root: bool,
     pub suggested_uid: Option<i64>,
+    /// The name of that user in the image.
+    pub user_name: Option<&'static str>,
     pub note: Option<&'static str>,
 }
 
@@ -160,6 +178,7 @@ pub fn facts(image: &str, settings: &Settings) -> ImageFacts {
             Some(uid) if alpine => Some(uid),
             _ => known.suggested_uid,
         };
+        facts.user_name = known.user_name;
         facts.note = known.note;
     }
     if let Some(entry) = settings
