@@ -16,9 +16,13 @@
 //!   `runAsNonRoot: false` and `seccompProfile: Unconfined` count as explicit choices for every
 //!   container that inherits them. With `--force` the pod-level value itself is flipped when
 //!   every inheriting container can take the new value (none is opted out of the rule, none is
-//!   blocked below); otherwise the containers that can get their own value and the pod-level value
-//!   stays, with a finding. A seccomp annotation (`seccomp.security.alpha.kubernetes.io/pod`:
-//!   `unconfined`) without a pod field is an explicit pod-level choice too.
+//!   blocked below, none has a securityContext that is not a mapping); otherwise the pod-level
+//!   value stays, with a finding naming the blockers, and the containers that can take the new
+//!   value get their own. A seccomp annotation (`seccomp.security.alpha.kubernetes.io/pod:
+//!   unconfined`) without a pod field is an explicit pod-level choice too; with `--force` the
+//!   containers get their own field (the annotation only has to agree with the pod field).
+//!   An explicit value that `--force` could not change either (say `runAsNonRoot: false` beside
+//!   `runAsUser: 0`) is reported with the reason that stops it, not as "kept".
 //! - **A value of the wrong type** (`allowPrivilegeEscalation: "false"`, a quoted string the API
 //!   server rejects) is reported and left alone, never overwritten. A null (`runAsNonRoot:`,
 //!   `~`) counts as unset and is filled in.
@@ -30,7 +34,8 @@
 //!   the pod). No `seccompProfile.type` beside a `localhostProfile` that it would invalidate.
 //! - **Images known to run as root** (`images.rs`) get no `runAsNonRoot: true` unless a UID is
 //!   given (`--run-as-user`, or `run_as_user` for the image in the config): the kubelet would
-//!   refuse to start them. The warning names the fix and the image's own user where it has one.
+//!   refuse to start them. The warning names the fix and a UID to use (the image's service user,
+//!   or `nobody` for base images), plus what else non-root takes (nginx: a port >= 1024).
 //!   A container that already has `runAsNonRoot: true` (its own or the pod's) with such an image
 //!   and no user gets the same warning: it cannot start as written.
 //! - **Privileged containers** (`privileged: true`) almost certainly run as root (CNI agents,
@@ -58,6 +63,13 @@
 //!   warnings. A comment on the line of a one-line flow list applies to every container on it.
 //! - **`capabilities.add`** entries other than `NET_BIND_SERVICE` are kept (DESIGN §3) and
 //!   reported: the restricted profile denies them whatever secctx adds.
+//! - **Not edited at all**: a container whose `securityContext` is not a mapping (one finding);
+//!   an object holding a Helm/Go template action that parsed as YAML (`name: {{ .Chart.Name }}`
+//!   is a flow mapping to YAML; one `template` finding: the rendered output is what to harden);
+//!   anything the editor refuses (aliased or merged nodes: one finding per rule, with its reason).
+//!
+//! Findings name the container (`` container `web` ``, or `initContainers[0]` when unnamed) and sit
+//! at the place to change: the explicit value's key, the pod-level field, or the container.
 
 use std::collections::BTreeSet;
 
