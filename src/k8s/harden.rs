@@ -234,8 +234,9 @@ enum NonRoot {
     /// Rule off for this container (opt-out, --skip).
     Off,
     Satisfied,
-    /// Set `runAsNonRoot: true` at container level (filling this null when there is one).
-    Set(Option<NodeId>),
+    /// Set `runAsNonRoot: true` at container level (replacing a null or, with `--force`, a
+    /// `false`).
+    Set,
     /// Sets nothing itself and the pod says `runAsNonRoot: false` explicitly (`--force` given:
     /// the pod-level value may be flipped).
     InheritsPodFalse,
@@ -858,10 +859,10 @@ fn plan_non_root(ctx: &mut Ctx<'_, '_>, pf: &PodFacts, t: &mut Target) {
 /// Where `runAsNonRoot: true` goes for a container that needs it.
 fn non_root_target(own: BoolField, pf: &PodFacts) -> NonRoot {
     match own {
-        BoolField::Is(..) => NonRoot::Set(None),
-        BoolField::Null(n) => NonRoot::Set(Some(n)),
+        BoolField::Is(..) => NonRoot::Set,
+        // Sets nothing itself (a null is nothing): the pod's explicit `false` may be flipped.
         _ if matches!(pf.non_root, BoolField::Is(false, _)) => NonRoot::InheritsPodFalse,
-        _ => NonRoot::Set(None),
+        _ => NonRoot::Set,
     }
 }
 
@@ -1066,7 +1067,7 @@ fn resolve_pod_non_root(ctx: &mut Ctx<'_, '_>, pf: &PodFacts, targets: &mut [Tar
         .iter_mut()
         .filter(|t| t.non_root == NonRoot::InheritsPodFalse)
     {
-        t.non_root = NonRoot::Set(None);
+        t.non_root = NonRoot::Set;
     }
 }
 
@@ -1138,8 +1139,9 @@ fn resolve_pod_seccomp(ctx: &mut Ctx<'_, '_>, pf: &PodFacts, targets: &mut [Targ
 fn apply_non_root(ctx: &mut Ctx<'_, '_>, t: &Target) {
     let rule = Rule::RunAsNonRoot;
     match t.non_root {
-        NonRoot::Set(null_leaf) => {
-            let existing = present(ctx.tree, t.sc, &["runAsNonRoot"]);
+        NonRoot::Set => {
+            // The explicit `false` flipped with --force, the null filled in, or a new key.
+            let existing = t.sc.and_then(|sc| ctx.tree.get(sc, "runAsNonRoot"));
             match existing {
                 Some(n) => ctx.replace(n, rule, &t.who, NewValue::Bool(true)),
                 None => ctx.set(
@@ -1148,7 +1150,7 @@ fn apply_non_root(ctx: &mut Ctx<'_, '_>, t: &Target) {
                     &t.who,
                     &["runAsNonRoot"],
                     NewValue::Bool(true),
-                    null_leaf,
+                    None,
                 ),
             };
         }
