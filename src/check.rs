@@ -6,25 +6,34 @@
 //!
 //! Findings: one per place that makes a check fail (the offending field's key, or the container
 //! when a required field is missing), `rule` = the upstream check id (`runAsNonRoot`, ...),
-//! severity `Warning`, message = Kubernetes' reason and detail as it would word them for that
-//! place, and `fixable` = whether `secctx fix` (with the same settings) fixes it; when only
-//! `secctx fix --force` would (an explicit insecure value) or fix leaves it (privileged
-//! container, Windows pod, `runAsUser: 0`, opt-out), the message says so. [`CheckReport::pods`]
-//! holds the verdict per pod spec with the upstream aggregated reason/detail texts.
+//! severity `Warning`, message = Kubernetes' reason and detail as it words them for that place.
+//! [`CheckReport::pods`] holds the verdict per pod spec with the upstream texts for the whole pod.
 //!
-//! secctx's own rules, which are not PSS checks (`readOnlyRootFilesystem: true`, a writable
-//! `/tmp` beside it), are reported as findings named `secctx/read-only-root-filesystem` and
-//! `secctx/tmp-volume`, severity `Info`. They never decide the verdict: a pod is allowed or
-//! denied exactly as the API server's admission would decide, and the exit status of `check`
-//! (1 = a pod fails the level) follows [`CheckReport::fails`] alone. They are not reported when
-//! the `read-only-root-filesystem` rule is turned off (`--skip`, config, opt-out annotation).
+//! `fixable` says whether `secctx fix` with the same settings fixes the finding, and it is not a
+//! guess: the file goes through the fix pipeline (`fix::fix_bytes`), once as configured and once
+//! with `--force`, and the fixed text is audited again. A finding gone after the first run is
+//! fixable; one gone only after the second is fixable and its message says `--force` is needed
+//! (an explicit insecure value: the author's choice); one still there is not fixable, and its
+//! message quotes why fix leaves it (fix's own finding: privileged container, Windows pod,
+//! `runAsUser: 0`, an opt-out, a template, ...). Only files with findings a rule could fix pay
+//! for the extra runs.
+//!
+//! secctx's own rules, which are not PSS checks, are reported as findings named
+//! `secctx/read-only-root-filesystem` (no `readOnlyRootFilesystem: true`) and `secctx/tmp-volume`
+//! (no volume at `/tmp` for a container whose root filesystem `fix` makes read-only), severity
+//! `Info`, Linux pods only. **They never decide the verdict**: a pod is allowed or denied exactly
+//! as the API server's admission would decide, and the exit status of `secctx check` (1 = some
+//! pod fails the level) follows [`CheckReport::fails`] alone. They are reported at both levels,
+//! unless the `read-only-root-filesystem` rule is turned off (`--skip`, config).
+
+use std::collections::HashSet;
 
 use serde::Serialize;
 
 use crate::finding::{Finding, Severity};
-use crate::fix::{FileError, SkipReason};
-use crate::k8s::find::{self, Container, PodSpec};
-use crate::k8s::pss::{self, Offender, Violation};
+use crate::fix::{self, FileError, Outcome, SkipReason};
+use crate::k8s::find::{self, PodSpec};
+use crate::k8s::pss;
 use crate::settings::{Rule, Settings};
 use crate::yaml::tree::{NodeId, Tree};
 
@@ -78,7 +87,7 @@ pub struct PodResult {
     /// Path of the pod spec from the document root, e.g. `spec.template.spec`,
     /// `items[0].spec`, `spec.tasks[1].template.spec`.
     pub path: String,
-    /// Position of the pod spec (1-based).
+    /// Position of the pod spec (its key, 1-based).
     pub line: usize,
     pub col: usize,
     pub allowed: bool,
@@ -119,13 +128,161 @@ impl CheckReport {
     }
 }
 
+/// The `secctx/` rule for a missing `readOnlyRootFilesystem: true`.
+pub const READ_ONLY_ROOT_FILESYSTEM: &str = "secctx/read-only-root-filesystem";
+/// The `secctx/` rule for a missing writable `/tmp`.
+pub const TMP_VOLUME: &str = "secctx/tmp-volume";
+
 /// Audit one file's bytes.
 pub fn check_bytes(input: &[u8], settings: &Settings, opts: &CheckOptions) -> CheckReport {
+    let Audit {
+        mut report,
+        targets,
+    } = audit(input, settings, opts);
+    if targets.iter().all(Option::is_none) {
+        return report;
+    }
+    // What `secctx fix` leaves, as configured and with --force.
+    let mut forced = settings.clone();
+    forced.force = true;
+    let plain_run = fix::fix_bytes(input, settings);
+    let force_run = fix::fix_bytes(input, &forced);
+    let left = |run: &fix::FileReport| -> HashSet<Target> {
+        match &run.outcome {
+            Outcome::Changed { output } => audit(output, settings, opts)
+                .targets
+                .into_iter()
+                .flatten()
+                .collect(),
+            // Nothing changed (or could not be): every finding is still there.
+            _ => targets.iter().flatten().cloned().collect(),
+        }
+    };
+    let (left_plain, left_forced) = (left(&plain_run), left(&force_run));
+    let mut keep = vec![true; report.findings.len()];
+    for ((finding, target), keep) in report.findings.iter_mut().zip(&targets).zip(&mut keep) {
+        let Some(target) = target else { continue };
+        if !left_plain.contains(target) {
+            finding.fixable = true;
+        } else if !left_forced.contains(target) {
+            finding.fixable = true;
+            finding.message.push_str(
+                " [explicit value: `secctx fix` keeps it, `secctx fix --force` changes it]",
+            );
+        } else {
+            finding.fixable = false;
+            let (why, source) = why_left(settings, target, &force_run.findings);
+            // An opted-out container is the author's decision: secctx's own rules stay quiet
+            // about it (the PSS verdict ignores opt-outs and says what it says).
+            if source == Some("opt-out") && finding.rule.starts_with("secctx/") {
+                *keep = false;
+            }
+            finding
+                .message
+                .push_str(&format!(" [`secctx fix` leaves it: {why}]"));
+        }
+    }
+    let mut keep = keep.into_iter();
+    report.findings.retain(|_| keep.next().unwrap_or(true));
+    report
+}
+
+/// Why fix leaves a finding: the rule is turned off, or fix's own finding about that container
+/// (else about its pod spec). Returns the text and the rule of fix's finding.
+fn why_left<'f>(
+    settings: &Settings,
+    target: &Target,
+    fix_findings: &'f [Finding],
+) -> (String, Option<&'f str>) {
+    if !settings.enabled(target.rule) {
+        return (format!("rule `{}` is turned off", target.rule), None);
+    }
+    let preferred = [
+        target.rule.name(),
+        "opt-out",
+        "windows-pod",
+        "template",
+        "security-context",
+    ];
+    let about = |(first, last): (usize, usize)| {
+        preferred.iter().find_map(|rule| {
+            fix_findings
+                .iter()
+                .find(|f| f.rule == *rule && (first..=last).contains(&f.line))
+        })
+    };
+    match about(target.lines).or_else(|| about(target.pod_lines)) {
+        Some(f) => (
+            f.message.trim_end_matches('.').to_string(),
+            Some(f.rule.as_str()),
+        ),
+        None => ("see `secctx fix --dry-run`".to_string(), None),
+    }
+}
+
+/// A finding's identity across the fix: the same pod spec, check, container and kind of
+/// problem in the original and in the fixed text (fix only adds and replaces values, so paths
+/// and container positions stay), plus where its container (or pod spec) is in the original,
+/// to find fix's own findings about it.
+#[derive(Clone, Debug)]
+struct Target {
+    doc_index: usize,
+    path: String,
+    rule: Rule,
+    check: String,
+    /// Index in `find::containers` order, `None` for pod-level settings.
+    container: Option<usize>,
+    explicit: bool,
+    /// Lines (first, last) of the container, and of the pod spec, in the audited text, to find
+    /// fix's findings about them; not part of the identity.
+    lines: (usize, usize),
+    pod_lines: (usize, usize),
+}
+
+impl Target {
+    fn identity(&self) -> (usize, &str, Rule, &str, Option<usize>, bool) {
+        (
+            self.doc_index,
+            &self.path,
+            self.rule,
+            &self.check,
+            self.container,
+            self.explicit,
+        )
+    }
+}
+
+impl PartialEq for Target {
+    fn eq(&self, other: &Self) -> bool {
+        self.identity() == other.identity()
+    }
+}
+
+impl Eq for Target {}
+
+impl std::hash::Hash for Target {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.identity().hash(state);
+    }
+}
+
+struct Audit {
+    report: CheckReport,
+    /// Per finding: its identity when a `secctx fix` rule is about it.
+    targets: Vec<Option<Target>>,
+}
+
+/// The audit proper: findings with `fixable: false` and their identities.
+fn audit(input: &[u8], settings: &Settings, opts: &CheckOptions) -> Audit {
+    let ended = |outcome| Audit {
+        report: CheckReport::ended(outcome),
+        targets: Vec::new(),
+    };
     let text = match std::str::from_utf8(input) {
         Ok(text) => text,
         Err(e) => {
             let (line, col) = byte_position(input, e.valid_up_to());
-            return CheckReport::ended(CheckOutcome::Failed(FileError {
+            return ended(CheckOutcome::Failed(FileError {
                 kind: "not-utf8".to_string(),
                 line: Some(line),
                 col: Some(col),
@@ -133,47 +290,58 @@ pub fn check_bytes(input: &[u8], settings: &Settings, opts: &CheckOptions) -> Ch
             }));
         }
     };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let tree = match crate::yaml::parse(text) {
-        Ok(tree) => tree,
-        Err(e) if text.contains("{{") => {
-            let _ = e;
-            return CheckReport::ended(CheckOutcome::Skipped(SkipReason::Template));
-        }
-        Err(e) => {
-            return CheckReport::ended(CheckOutcome::Failed(FileError {
-                kind: "invalid-yaml".to_string(),
-                line: Some(e.line),
-                col: Some(e.col),
-                message: e.message,
-            }));
-        }
-    };
-    if tree.docs.iter().all(|d| tree.is_null(d.root)) {
-        return CheckReport::ended(CheckOutcome::Skipped(SkipReason::Empty));
+    let text = crate::yaml::strip_bom(text).0;
+    if is_blank(text) {
+        return ended(CheckOutcome::Skipped(SkipReason::Empty));
     }
+    // Every built-in pod spec location ends in a `spec` key, so a file without that word holds
+    // none and is not parsed. (Not `fix`'s `containers` shortcut: a pod spec without containers,
+    // e.g. a kustomize patch adding a hostPath volume, still has pod-level checks to fail.)
+    if !text.contains("spec") && settings.extra_pod_spec_paths.is_empty() {
+        return ended(CheckOutcome::Skipped(SkipReason::NotKubernetes));
+    }
+    let tree = match fix::parse_file(text) {
+        Ok(tree) => tree,
+        Err(Outcome::Failed(e)) => return ended(CheckOutcome::Failed(e)),
+        Err(Outcome::Skipped(reason)) => return ended(CheckOutcome::Skipped(reason)),
+        Err(_) => return ended(CheckOutcome::Skipped(SkipReason::NotKubernetes)),
+    };
     let auditor = Auditor {
         tree: &tree,
         lines: LineStarts::new(text),
-        text,
         settings,
         level: opts.level,
         version: pss::effective_version(opts.version),
     };
-    let mut report = CheckReport::ended(CheckOutcome::Checked);
+    let mut out = Audit {
+        report: CheckReport::ended(CheckOutcome::Checked),
+        targets: Vec::new(),
+    };
     for (doc_index, doc) in tree.docs.iter().enumerate() {
         for pod in find::find_pod_specs(&tree, doc.root, settings) {
-            auditor.audit(doc_index, doc.root, &pod, &mut report);
+            auditor.audit(doc_index, doc.root, &pod, &mut out);
         }
     }
-    if report.pods.is_empty() {
-        return CheckReport::ended(CheckOutcome::Skipped(SkipReason::NotKubernetes));
+    if out.report.pods.is_empty() {
+        return ended(CheckOutcome::Skipped(SkipReason::NotKubernetes));
     }
-    report.pod_specs = report.pods.len();
-    report
-        .findings
-        .sort_by(|a, b| (a.line, a.col, &a.rule).cmp(&(b.line, b.col, &b.rule)));
-    report
+    out.report.pod_specs = out.report.pods.len();
+    let mut order: Vec<usize> = (0..out.report.findings.len()).collect();
+    let key = |f: &Finding| (f.line, f.col, f.rule.clone());
+    order.sort_by_key(|&i| key(&out.report.findings[i]));
+    let findings = std::mem::take(&mut out.report.findings);
+    let targets = std::mem::take(&mut out.targets);
+    out.report.findings = order.iter().map(|&i| findings[i].clone()).collect();
+    out.targets = order.iter().map(|&i| targets[i].clone()).collect();
+    out
+}
+
+/// Empty, or only comments, blank lines and document markers.
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#') || t == "---" || t == "..."
+    })
 }
 
 /// 1-based line and column (in characters) of a byte offset in possibly invalid UTF-8.
@@ -191,6 +359,7 @@ fn byte_position(input: &[u8], offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// Byte offsets of line starts, to turn node ends into lines.
 struct LineStarts(Vec<usize>);
 
 impl LineStarts {
@@ -200,30 +369,14 @@ impl LineStarts {
         LineStarts(starts)
     }
 
-    /// The text of 1-based line `line` (without its break).
-    fn line<'t>(&self, text: &'t str, line: usize) -> &'t str {
-        let Some(&start) = self.0.get(line.wrapping_sub(1)) else {
-            return "";
-        };
-        let end = self.0.get(line).map_or(text.len(), |&e| e);
-        text[start..end].trim_end_matches(['\n', '\r'])
+    /// 1-based line of a byte offset.
+    fn line_of(&self, offset: usize) -> usize {
+        self.0.partition_point(|&start| start <= offset)
     }
-}
-
-/// How `secctx fix` stands towards one offender.
-enum Fixability {
-    /// Not one of secctx's rules.
-    NotARule,
-    Fixes,
-    /// Only with `--force`: an explicit value is the author's choice.
-    NeedsForce,
-    /// fix leaves it, for this reason.
-    Leaves(String),
 }
 
 struct Auditor<'a> {
     tree: &'a Tree,
-    text: &'a str,
     lines: LineStarts,
     settings: &'a Settings,
     level: Level,
@@ -231,16 +384,16 @@ struct Auditor<'a> {
 }
 
 impl Auditor<'_> {
-    fn audit(&self, doc_index: usize, root: NodeId, pod: &PodSpec, report: &mut CheckReport) {
+    fn audit(&self, doc_index: usize, root: NodeId, pod: &PodSpec, out: &mut Audit) {
         let t = self.tree;
-        let meta = pod.pod_metadata(t);
-        let violations = pss::evaluate(t, pod.spec, meta, self.level, self.version);
-        let (line, col) = self.spec_position(pod.spec);
-        report.pods.push(PodResult {
+        let violations = pss::evaluate(t, pod.spec, pod.pod_metadata(t), self.level, self.version);
+        let (line, col) = t.position(t.key_of(pod.spec).unwrap_or(pod.spec));
+        let path = node_path(t, root, pod.spec);
+        out.report.pods.push(PodResult {
             doc_index,
             kind: pod.kind.clone(),
             name: pod.name.clone(),
-            path: node_path(t, root, pod.spec),
+            path: path.clone(),
             line,
             col,
             allowed: violations.is_empty(),
@@ -254,255 +407,118 @@ impl Auditor<'_> {
                 .collect(),
         });
         let containers = find::containers(t, pod.spec);
+        let span = |n: NodeId| {
+            let node = t.node(n);
+            (
+                node.line,
+                self.lines
+                    .line_of(node.end.saturating_sub(1).max(node.start)),
+            )
+        };
+        let target = |rule: Rule, check: &str, container: Option<NodeId>, explicit: bool| {
+            let index = container.and_then(|c| containers.iter().position(|x| x.node == c));
+            Target {
+                doc_index,
+                path: path.clone(),
+                rule,
+                check: check.to_string(),
+                container: index,
+                explicit,
+                lines: span(container.unwrap_or(pod.spec)),
+                pod_lines: span(pod.spec),
+            }
+        };
         for v in &violations {
             for o in &v.offenders {
-                report
-                    .findings
-                    .push(self.pss_finding(pod, &containers, v, o));
-            }
-        }
-        self.secctx_findings(pod, &containers, &mut report.findings);
-    }
-
-    /// Where a pod spec is: its key (`spec:`), or the mapping itself.
-    fn spec_position(&self, spec: NodeId) -> (usize, usize) {
-        self.tree.position(self.tree.key_of(spec).unwrap_or(spec))
-    }
-
-    fn pss_finding(
-        &self,
-        pod: &PodSpec,
-        containers: &[Container],
-        v: &Violation,
-        o: &Offender,
-    ) -> Finding {
-        let (line, col) = self.tree.position(o.at);
-        let mut message = pss::forbidden(&o.reason, &o.detail);
-        let fixability = self.fixability(pod, containers, v.id, o);
-        match &fixability {
-            Fixability::NotARule | Fixability::Fixes => {}
-            Fixability::NeedsForce => {
-                message.push_str(
-                    " [explicit value: `secctx fix` keeps it, `secctx fix --force` changes it]",
+                let (line, col) = t.position(o.at);
+                out.report.findings.push(Finding {
+                    line,
+                    col,
+                    rule: v.id.to_string(),
+                    severity: Severity::Warning,
+                    message: pss::forbidden(&o.reason, &o.detail),
+                    fixable: false,
+                });
+                out.targets.push(
+                    fix_rule(v.id, o.explicit)
+                        .map(|rule| target(rule, v.id, o.container, o.explicit)),
                 );
             }
-            Fixability::Leaves(why) => {
-                message.push_str(&format!(" [`secctx fix` leaves it: {why}]"))
-            }
         }
-        Finding {
-            line,
-            col,
-            rule: v.id.to_string(),
-            severity: Severity::Warning,
-            message,
-            fixable: matches!(fixability, Fixability::Fixes | Fixability::NeedsForce),
-        }
-    }
 
-    /// Whether `secctx fix` with these settings fixes the offender.
-    fn fixability(
-        &self,
-        pod: &PodSpec,
-        containers: &[Container],
-        id: &str,
-        o: &Offender,
-    ) -> Fixability {
-        let rule = match id {
-            "allowPrivilegeEscalation" => Rule::NoPrivilegeEscalation,
-            "runAsNonRoot" => Rule::RunAsNonRoot,
-            // Added capabilities are kept by fix; only a missing `drop: [ALL]` is its business.
-            "capabilities_restricted" if !o.explicit => Rule::DropAllCapabilities,
-            "seccompProfile_restricted" => Rule::SeccompRuntimeDefault,
-            // Before v1.19 the baseline check reads annotations, which fix does not touch.
-            "seccompProfile_baseline" if self.version >= 19 => Rule::SeccompRuntimeDefault,
-            _ => return Fixability::NotARule,
-        };
-        let container = o
-            .container
-            .and_then(|c| containers.iter().find(|x| x.node == c));
-        if let Some(why) = self.opted_out(pod, container, rule) {
-            return Fixability::Leaves(why);
-        }
-        let t = self.tree;
-        let linux_only = rule != Rule::RunAsNonRoot;
-        if linux_only && pss::is_windows(t, pod.spec) {
-            return Fixability::Leaves("Windows pod (Linux-only field)".to_string());
-        }
-        if let Some(c) = container {
-            let sc = t.get(c.node, "securityContext");
-            match rule {
-                Rule::NoPrivilegeEscalation => {
-                    if sc
-                        .and_then(|sc| t.get(sc, "privileged"))
-                        .and_then(|n| t.as_bool(n))
-                        == Some(true)
-                    {
-                        return Fixability::Leaves(
-                            "privileged: true (the API server rejects allowPrivilegeEscalation: false beside it)"
-                                .to_string(),
-                        );
-                    }
-                    let adds_sys_admin = sc
-                        .and_then(|sc| t.get_path(sc, &["capabilities", "add"]))
-                        .map(|add| {
-                            t.items(add)
-                                .iter()
-                                .any(|&i| t.str(i) == Some("CAP_SYS_ADMIN"))
-                        })
-                        .unwrap_or(false);
-                    if adds_sys_admin {
-                        return Fixability::Leaves(
-                            "adds CAP_SYS_ADMIN (the API server rejects allowPrivilegeEscalation: false beside it)"
-                                .to_string(),
-                        );
-                    }
-                }
-                Rule::RunAsNonRoot if self.runs_as_root(pod.spec, Some(c.node)) => {
-                    return Fixability::Leaves(
-                        "runAsUser: 0 (runAsNonRoot: true would stop the container)".to_string(),
-                    );
-                }
-                _ => {}
-            }
-        } else if rule == Rule::RunAsNonRoot && self.runs_as_root(pod.spec, None) {
-            return Fixability::Leaves(
-                "runAsUser: 0 (runAsNonRoot: true would stop the pod)".to_string(),
-            );
-        }
-        if o.explicit {
-            Fixability::NeedsForce
-        } else {
-            Fixability::Fixes
-        }
-    }
-
-    /// `runAsUser: 0` in effect for the container (its own, else the pod's), or set on the pod.
-    fn runs_as_root(&self, spec: NodeId, container: Option<NodeId>) -> bool {
-        let t = self.tree;
-        let user = |sc: Option<NodeId>| {
-            sc.and_then(|sc| t.get(sc, "runAsUser"))
-                .filter(|&n| !t.is_null(n))
-                .and_then(|n| t.as_int(n))
-        };
-        let pod_user = user(t.get(spec, "securityContext"));
-        match container {
-            Some(c) => user(t.get(c, "securityContext")).or(pod_user) == Some(0),
-            None => pod_user == Some(0),
-        }
-    }
-
-    /// Why `rule` is not applied to this pod/container, if it is not: turned off in the
-    /// settings, `secctx.io/skip` on the object or template, `# secctx: ignore[...]` on the
-    /// container's first line.
-    fn opted_out(
-        &self,
-        pod: &PodSpec,
-        container: Option<&Container>,
-        rule: Rule,
-    ) -> Option<String> {
-        if !self.settings.enabled(rule) {
-            return Some(format!("rule `{rule}` is turned off"));
-        }
-        let t = self.tree;
-        let metas = [t.get(pod.object, "metadata"), pod.template_metadata];
-        for meta in metas.into_iter().flatten() {
-            let skip = t
-                .get_path(meta, &["annotations", "secctx.io/skip"])
-                .and_then(|n| t.str(n));
-            if let Some(list) = skip
-                && names_rule(list, rule)
-            {
-                return Some("secctx.io/skip annotation".to_string());
-            }
-        }
-        if let Some(c) = container {
-            let (line, _) = t.position(c.node);
-            let text = self.lines.line(self.text, line);
-            if let Some(at) = text.find("# secctx: ignore[") {
-                let rest = &text[at + "# secctx: ignore[".len()..];
-                if let Some(end) = rest.find(']')
-                    && names_rule(&rest[..end], rule)
-                {
-                    return Some("`# secctx: ignore` comment".to_string());
-                }
-            }
-        }
-        None
-    }
-
-    /// `secctx/read-only-root-filesystem` and `secctx/tmp-volume`.
-    fn secctx_findings(&self, pod: &PodSpec, containers: &[Container], out: &mut Vec<Finding>) {
-        let t = self.tree;
-        let rule = Rule::ReadOnlyRootFilesystem;
-        if pss::is_windows(t, pod.spec) {
+        // secctx's own rules.
+        if !self.settings.enabled(Rule::ReadOnlyRootFilesystem) || pss::is_windows(t, pod.spec) {
             return;
         }
-        for c in containers {
+        for c in &containers {
             let name = c.name.clone().unwrap_or_default();
-            let opted_out = self.opted_out(pod, Some(c), rule);
-            if opted_out.is_some() {
-                continue;
-            }
             let value = t
                 .get(c.node, "securityContext")
                 .and_then(|sc| t.get(sc, "readOnlyRootFilesystem"))
                 .filter(|&n| !t.is_null(n));
-            let read_only = value.and_then(|n| t.as_bool(n)) == Some(true);
-            if !read_only {
-                let at = value.map_or(c.node, |v| t.key_of(v).unwrap_or(v));
-                let (line, col) = t.position(at);
-                let mut message = format!(
-                    "readOnlyRootFilesystem != true (container \"{name}\" should set securityContext.readOnlyRootFilesystem=true; secctx rule, not a PSS check)"
-                );
-                if value.is_some() {
-                    message.push_str(
-                        " [explicit value: `secctx fix` keeps it, `secctx fix --force` changes it]",
-                    );
-                }
-                out.push(Finding {
-                    line,
-                    col,
-                    rule: "secctx/read-only-root-filesystem".to_string(),
-                    severity: Severity::Info,
-                    message,
-                    fixable: true,
-                });
+            if value.and_then(|n| t.as_bool(n)) == Some(true) {
                 continue;
             }
-            let has_tmp = t
-                .get(c.node, "volumeMounts")
-                .map(|m| {
-                    t.items(m).iter().any(|&i| {
-                        t.get(i, "mountPath")
-                            .and_then(|p| t.str(p))
-                            .map(|p| p.trim_end_matches('/'))
-                            == Some("/tmp")
-                    })
+            let (line, col) = t.position(value.map_or(c.node, |v| t.key_of(v).unwrap_or(v)));
+            out.report.findings.push(Finding {
+                line,
+                col,
+                rule: READ_ONLY_ROOT_FILESYSTEM.to_string(),
+                severity: Severity::Info,
+                message: format!(
+                    "readOnlyRootFilesystem != true (container \"{name}\" should set securityContext.readOnlyRootFilesystem=true; secctx rule, not a PSS check)"
+                ),
+                fixable: false,
+            });
+            out.targets.push(Some(target(
+                Rule::ReadOnlyRootFilesystem,
+                READ_ONLY_ROOT_FILESYSTEM,
+                Some(c.node),
+                value.is_some(),
+            )));
+            let has_tmp = t.get(c.node, "volumeMounts").is_some_and(|m| {
+                t.items(m).iter().any(|&i| {
+                    t.get(i, "mountPath")
+                        .and_then(|p| t.str(p))
+                        .map(|p| p.trim_end_matches('/'))
+                        == Some("/tmp")
                 })
-                .unwrap_or(false);
+            });
             if !has_tmp {
                 let (line, col) = t.position(c.node);
-                out.push(Finding {
+                out.report.findings.push(Finding {
                     line,
                     col,
-                    rule: "secctx/tmp-volume".to_string(),
+                    rule: TMP_VOLUME.to_string(),
                     severity: Severity::Info,
                     message: format!(
-                        "no writable /tmp (container \"{name}\" has a read-only root filesystem and no volume mounted at /tmp; secctx rule, not a PSS check)"
+                        "no writable /tmp (container \"{name}\" mounts nothing at /tmp; with a read-only root filesystem it needs an emptyDir there; secctx rule, not a PSS check)"
                     ),
-                    fixable: true,
+                    fixable: false,
                 });
+                out.targets.push(Some(target(
+                    Rule::ReadOnlyRootFilesystem,
+                    TMP_VOLUME,
+                    Some(c.node),
+                    value.is_some(),
+                )));
             }
         }
     }
 }
 
-/// Whether a comma-separated opt-out list names `rule` (or `all`).
-fn names_rule(list: &str, rule: Rule) -> bool {
-    list.split(',')
-        .map(str::trim)
-        .any(|r| r == "all" || r == rule.name())
+/// The `secctx fix` rule that acts on a PSS check's offender, if any.
+fn fix_rule(check: &str, explicit: bool) -> Option<Rule> {
+    match check {
+        "allowPrivilegeEscalation" => Some(Rule::NoPrivilegeEscalation),
+        "runAsNonRoot" => Some(Rule::RunAsNonRoot),
+        // Added capabilities are kept by fix; only a missing `drop: [ALL]` is its business.
+        "capabilities_restricted" if !explicit => Some(Rule::DropAllCapabilities),
+        "seccompProfile_restricted" | "seccompProfile_baseline" => {
+            Some(Rule::SeccompRuntimeDefault)
+        }
+        _ => None,
+    }
 }
 
 /// The path from `root` to `node`: keys joined with `.`, sequence items as `[i]`.
@@ -642,7 +658,12 @@ spec:
         // Baseline: allowed, yet the secctx findings are still there.
         let b = check(text, &BASELINE);
         assert!(!b.fails());
-        assert_eq!(b.findings.len(), 2);
+        assert_eq!(b.findings.len(), 4);
+        assert!(
+            b.findings
+                .iter()
+                .all(|f| f.rule.starts_with("secctx/") && f.fixable)
+        );
     }
 
     #[test]
@@ -663,14 +684,23 @@ spec:
         assert_eq!(
             got,
             vec![
+                (6, 5, "secctx/tmp-volume".to_string()),
                 (8, 7, "allowPrivilegeEscalation".to_string()),
                 (9, 41, "capabilities_restricted".to_string()),
                 (10, 7, "secctx/read-only-root-filesystem".to_string()),
             ]
         );
+        // /tmp comes with the read-only root filesystem, which is explicitly false here.
         assert!(r.findings[0].fixable && r.findings[0].message.contains("--force"));
-        assert!(!r.findings[1].fixable, "added capabilities are kept by fix");
-        assert!(r.findings[2].message.contains("--force"));
+        assert!(r.findings[1].fixable && r.findings[1].message.contains("--force"));
+        let caps = &r.findings[2];
+        assert!(!caps.fixable, "added capabilities are kept by fix");
+        assert!(
+            !caps.message.contains("secctx fix"),
+            "not a fix rule: {}",
+            caps.message
+        );
+        assert!(r.findings[3].fixable && r.findings[3].message.contains("--force"));
     }
 
     #[test]
@@ -809,10 +839,10 @@ spec:
             CheckOutcome::Skipped(SkipReason::Empty)
         );
         assert_eq!(
-            check_bytes(b"a: {{ .Values.x }}\n  b: [\n", &s, opts).outcome,
+            check_bytes(b"spec: {{ .Values.x }}\n  b: [\n", &s, opts).outcome,
             CheckOutcome::Skipped(SkipReason::Template)
         );
-        match check_bytes(b"a: [\n", &s, opts).outcome {
+        match check_bytes(b"spec: [\n", &s, opts).outcome {
             CheckOutcome::Failed(e) => assert_eq!(e.kind, "invalid-yaml"),
             other => panic!("{other:?}"),
         }

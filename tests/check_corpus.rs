@@ -48,6 +48,8 @@ struct Pod {
 #[derive(Debug, Default)]
 struct Side {
     pods: BTreeMap<Key, Pod>,
+    /// Files without a pod spec (secctx: skipped as not Kubernetes or empty).
+    no_pods: BTreeSet<String>,
     /// Files that could not be read, with the error.
     errors: BTreeMap<String, String>,
 }
@@ -174,6 +176,9 @@ fn secctx_side(
             CheckOutcome::Skipped(secctx::fix::SkipReason::Template) => {
                 templates.insert(rel.clone());
             }
+            CheckOutcome::Skipped(_) => {
+                side.no_pods.insert(rel.clone());
+            }
             _ => {}
         }
         for pod in report.pods {
@@ -289,6 +294,10 @@ fn compare(py: &Side, root: &Path, files: &[PathBuf], level: Level, version: Opt
         if templates.contains(file) {
             *files_by_category
                 .entry("template (both skip/refuse)")
+                .or_default() += 1;
+        } else if rs.no_pods.contains(file) {
+            *files_by_category
+                .entry("pyyaml error, no pod spec for secctx")
                 .or_default() += 1;
         } else if !rs.errors.contains_key(file) {
             *files_by_category.entry("pyyaml-refuses").or_default() += 1;

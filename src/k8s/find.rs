@@ -712,6 +712,18 @@ mod tests {
         );
     }
 
+    /// `check` skips files without the word `spec` (its prefilter): it holds while every
+    /// built-in location ends in a `spec` key.
+    #[test]
+    fn every_built_in_pod_spec_is_under_a_spec_key() {
+        for (_, path) in CORE_PATHS {
+            assert_eq!(path.last(), Some(&"spec"), "{path:?}");
+        }
+        for (_, _, path) in CRD_PATHS {
+            assert_eq!(path.last(), Some(&"spec"), "{path:?}");
+        }
+    }
+
     #[test]
     fn argo_workflows_are_not_pod_specs() {
         let text = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n  - name: a\n    container: {image: alpine}\n";
