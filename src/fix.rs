@@ -121,6 +121,31 @@ pub fn parse_file(text: &str) -> Result<Tree, Outcome> {
     })
 }
 
+/// Whether a text that parses is still a Helm/Go template: a `{{` outside every quoted and block
+/// scalar is a template action (`name: {{ .Chart.Name }}` even parses, as nested flow maps),
+/// while `{{ $labels.pod }}` inside a quoted alert annotation is just text.
+pub fn is_template(text: &str, tree: &Tree) -> bool {
+    if !text.contains("{{") {
+        return false;
+    }
+    let mut quoted: Vec<(usize, usize)> = tree
+        .nodes
+        .iter()
+        .filter(|n| {
+            matches!(
+                n.kind,
+                crate::yaml::Kind::Scalar { style, .. } if style != crate::yaml::ScalarStyle::Plain
+            )
+        })
+        .map(|n| (n.start, n.end))
+        .collect();
+    quoted.sort_unstable();
+    text.match_indices("{{").any(|(at, _)| {
+        let i = quoted.partition_point(|&(start, _)| start <= at);
+        i == 0 || quoted[i - 1].1 <= at
+    })
+}
+
 /// Whether a file may hold a pod spec at all. Every pod spec has a `containers` key, so a file
 /// without that word cannot need an edit and is not parsed (most YAML in a repository is not a
 /// workload). `tests/prefilter.rs` checks this against the full pipeline.
@@ -182,8 +207,15 @@ pub fn fix_bytes_with(input: &[u8], settings: &Settings, prefilter: bool) -> Fil
         Ok(t) => t,
         Err(outcome) => return FileReport::new(outcome),
     };
+    if is_template(body, &tree) {
+        return FileReport::new(Outcome::Skipped(SkipReason::Template));
+    }
     let (editor, mut report, kubernetes) = plan(body, &tree, settings);
-    report.findings.sort_by_key(|f| (f.line, f.col));
+    // A container reached through an alias from two pod specs is reported once.
+    report.findings.sort_by(|a, b| {
+        (a.line, a.col, &a.rule, &a.message).cmp(&(b.line, b.col, &b.rule, &b.message))
+    });
+    report.findings.dedup();
     if !kubernetes {
         report.outcome = Outcome::Skipped(SkipReason::NotKubernetes);
         return report;
@@ -279,5 +311,43 @@ pub fn error_finding(e: &FileError) -> Finding {
         severity: Severity::Error,
         message: e.message.clone(),
         fixable: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template(text: &str) -> bool {
+        is_template(text, &parse(text).expect("parses"))
+    }
+
+    #[test]
+    fn template_actions_outside_strings_make_a_template() {
+        assert!(template("metadata:\n  name: {{ .Chart.Name }}\n"));
+        assert!(template("a: 1 # {{ .Values.x }}\n"));
+        assert!(!template("summary: \"{{ $labels.pod }} is down\"\n"));
+        assert!(!template("script: |\n  echo {{ inputs.x }}\n"));
+        assert!(!template("a: b\n"));
+    }
+
+    #[test]
+    fn a_parsing_template_is_skipped_not_edited() {
+        let input = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  containers:\n  - name: a\n    image: b\n";
+        let report = fix_bytes(input.as_bytes(), &Settings::default());
+        assert_eq!(report.outcome, Outcome::Skipped(SkipReason::Template));
+    }
+
+    #[test]
+    fn findings_reached_twice_through_an_alias_are_reported_once() {
+        let input = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  spec: &s\n    containers:\n    - name: a\n      image: b\n- apiVersion: v1\n  kind: Pod\n  spec: *s\n";
+        let report = fix_bytes(input.as_bytes(), &Settings::default());
+        let mut seen = report.findings.clone();
+        seen.dedup();
+        assert_eq!(seen.len(), report.findings.len(), "{:?}", report.findings);
+        assert!(
+            !report.findings.is_empty(),
+            "the aliased container is reported"
+        );
     }
 }
