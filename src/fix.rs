@@ -211,11 +211,13 @@ pub fn fix_bytes_with(input: &[u8], settings: &Settings, prefilter: bool) -> Fil
         return FileReport::new(Outcome::Skipped(SkipReason::Template));
     }
     let (editor, mut report, kubernetes) = plan(body, &tree, settings);
-    // A container reached through an alias from two pod specs is reported once.
-    report.findings.sort_by(|a, b| {
-        (a.line, a.col, &a.rule, &a.message).cmp(&(b.line, b.col, &b.rule, &b.message))
-    });
-    report.findings.dedup();
+    // In file order, rules in their own order at one place; a container reached through an
+    // alias from two pod specs is reported once.
+    report.findings.sort_by_key(|f| (f.line, f.col));
+    let mut seen = std::collections::HashSet::new();
+    report
+        .findings
+        .retain(|f| seen.insert((f.line, f.col, f.rule.clone(), f.message.clone())));
     if !kubernetes {
         report.outcome = Outcome::Skipped(SkipReason::NotKubernetes);
         return report;
