@@ -171,7 +171,12 @@ pub fn check_bytes(input: &[u8], settings: &Settings, opts: &CheckOptions) -> Ch
             );
         } else {
             finding.fixable = false;
-            let (why, source) = why_left(settings, target, &force_run.findings);
+            let (mut why, source) = why_left(settings, target, &force_run.findings);
+            if source.is_none()
+                && let Some(file_why) = file_left(&force_run.outcome)
+            {
+                why = file_why;
+            }
             // An opted-out container is the author's decision: secctx's own rules stay quiet
             // about it (the PSS verdict ignores opt-outs and says what it says).
             if source == Some("opt-out") && finding.rule.starts_with("secctx/") {
@@ -187,31 +192,71 @@ pub fn check_bytes(input: &[u8], settings: &Settings, opts: &CheckOptions) -> Ch
     report
 }
 
-/// Why fix leaves a finding: the rule is turned off, or fix's own finding about that container
-/// (else about its pod spec). Returns the text and the rule of fix's finding.
+/// Why fix leaves the whole file, if it does.
+fn file_left(outcome: &Outcome) -> Option<String> {
+    match outcome {
+        Outcome::Skipped(SkipReason::Template) => Some(
+            "Helm/Go template, the file is left alone (render it and pipe the output through `secctx fix -`)"
+                .to_string(),
+        ),
+        Outcome::Failed(e) => Some(format!("the file is refused ({}: {})", e.kind, e.message)),
+        _ => None,
+    }
+}
+
+/// Why fix leaves a finding: the rule is turned off, or fix's own finding about it: one of the
+/// rule about this container, an opt-out naming the rule, a Windows pod, a template, a
+/// securityContext fix cannot edit; looked for in the container, then its pod spec, then its
+/// object (where opt-out annotations sit). Returns the text and the rule of fix's finding.
 fn why_left<'f>(
     settings: &Settings,
     target: &Target,
     fix_findings: &'f [Finding],
 ) -> (String, Option<&'f str>) {
+    let rule = target.rule.name();
     if !settings.enabled(target.rule) {
-        return (format!("rule `{}` is turned off", target.rule), None);
+        return (format!("rule `{rule}` is turned off"), None);
     }
-    let preferred = [
-        target.rule.name(),
+    let own = target
+        .container_name
+        .as_ref()
+        .map(|n| format!("container `{n}`"));
+    // fix words its findings about a container as "container `name`: ...".
+    let about_other_container = |f: &Finding| match &own {
+        Some(own) => f.message.contains("container `") && !f.message.contains(own.as_str()),
+        None => false,
+    };
+    let names_rule = |f: &Finding| {
+        let list = f.message.rsplit(':').next().unwrap_or_default();
+        list.split(',')
+            .map(str::trim)
+            .any(|r| r == rule || r == "all")
+    };
+    let relevant = |f: &&Finding| match f.rule.as_str() {
+        r if r == rule => !about_other_container(f),
+        "opt-out" => names_rule(f) && !about_other_container(f),
+        "windows-pod" | "template" | "security-context" => !about_other_container(f),
+        _ => false,
+    };
+    let order = [
+        rule,
         "opt-out",
         "windows-pod",
         "template",
         "security-context",
     ];
-    let about = |(first, last): (usize, usize)| {
-        preferred.iter().find_map(|rule| {
+    let within = |(first, last): (usize, usize)| {
+        order.iter().find_map(|r| {
             fix_findings
                 .iter()
-                .find(|f| f.rule == *rule && (first..=last).contains(&f.line))
+                .filter(relevant)
+                .find(|f| f.rule == *r && (first..=last).contains(&f.line))
         })
     };
-    match about(target.lines).or_else(|| about(target.pod_lines)) {
+    match within(target.lines)
+        .or_else(|| within(target.pod_lines))
+        .or_else(|| within(target.object_lines))
+    {
         Some(f) => (
             f.message.trim_end_matches('.').to_string(),
             Some(f.rule.as_str()),
@@ -237,6 +282,8 @@ struct Target {
     /// fix's findings about them; not part of the identity.
     lines: (usize, usize),
     pod_lines: (usize, usize),
+    object_lines: (usize, usize),
+    container_name: Option<String>,
 }
 
 impl Target {
@@ -426,6 +473,8 @@ impl Auditor<'_> {
                 explicit,
                 lines: span(container.unwrap_or(pod.spec)),
                 pod_lines: span(pod.spec),
+                object_lines: span(pod.object),
+                container_name: index.and_then(|i| containers[i].name.clone()),
             }
         };
         for v in &violations {
@@ -440,7 +489,7 @@ impl Auditor<'_> {
                     fixable: false,
                 });
                 out.targets.push(
-                    fix_rule(v.id, o.explicit)
+                    fix_rule(v.id, o.explicit, self.version)
                         .map(|rule| target(rule, v.id, o.container, o.explicit)),
                 );
             }
@@ -508,15 +557,15 @@ impl Auditor<'_> {
 }
 
 /// The `secctx fix` rule that acts on a PSS check's offender, if any.
-fn fix_rule(check: &str, explicit: bool) -> Option<Rule> {
+fn fix_rule(check: &str, explicit: bool, version: u32) -> Option<Rule> {
     match check {
         "allowPrivilegeEscalation" => Some(Rule::NoPrivilegeEscalation),
         "runAsNonRoot" => Some(Rule::RunAsNonRoot),
         // Added capabilities are kept by fix; only a missing `drop: [ALL]` is its business.
         "capabilities_restricted" if !explicit => Some(Rule::DropAllCapabilities),
-        "seccompProfile_restricted" | "seccompProfile_baseline" => {
-            Some(Rule::SeccompRuntimeDefault)
-        }
+        "seccompProfile_restricted" => Some(Rule::SeccompRuntimeDefault),
+        // Before v1.19 the baseline check reads the annotations, which fix does not edit.
+        "seccompProfile_baseline" if version >= 19 => Some(Rule::SeccompRuntimeDefault),
         _ => None,
     }
 }
