@@ -43,7 +43,7 @@ impl NewValue {
     /// Merges `path: value` into this mapping value (creating intermediate mappings).
     fn merge(&mut self, path: &[&str], value: NewValue) -> Result<(), String> {
         let NewValue::Map(entries) = self else {
-            return Err("a pending value is not a mapping".to_string());
+            return Err("conflicting changes: the value planned here is not a mapping".to_string());
         };
         let (first, rest) = path
             .split_first()
@@ -602,7 +602,8 @@ impl<'a> Editor<'a> {
     }
 
     /// Plans `item` at the end of sequence `seq` (an empty flow sequence under a block mapping
-    /// becomes a block sequence when the item is a collection).
+    /// becomes a block sequence when the item is a collection). An item already planned for
+    /// `seq` is not planned twice.
     pub fn append(&mut self, seq: NodeId, item: NewValue) -> Result<(), Refusal> {
         self.check_editable(seq)?;
         let n = &self.tree.nodes[seq];
@@ -614,7 +615,11 @@ impl<'a> Editor<'a> {
         }
         if items.is_empty() {
             match self.changes.get_mut(&seq) {
-                Some(Change::Replace(NewValue::Seq(v))) => v.push(item),
+                Some(Change::Replace(NewValue::Seq(v))) => {
+                    if !v.contains(&item) {
+                        v.push(item);
+                    }
+                }
                 Some(_) => return Err(self.refuse(seq, "conflicting changes planned")),
                 None => {
                     self.changes
@@ -629,7 +634,10 @@ impl<'a> Editor<'a> {
             .or_insert_with(|| Change::Append(Vec::new()))
         {
             Change::Append(v) => {
-                v.push(item);
+                // The same item planned twice is added once.
+                if !v.contains(&item) {
+                    v.push(item);
+                }
                 Ok(())
             }
             _ => Err(self.refuse(seq, "conflicting changes planned")),
@@ -842,7 +850,14 @@ impl<'a> Editor<'a> {
     /// the comment lines that follow it at its own indentation or deeper (they belong to it).
     fn block_insertion_point(&self, id: NodeId) -> usize {
         let text = self.text;
-        let col = self.tree.nodes[id].col;
+        // An indentless sequence shares its column with its parent mapping's keys: a comment
+        // there belongs to the mapping (often a commented-out key), not to the last item.
+        let col = match self.tree.nodes[id].kind {
+            Kind::Seq {
+                indentless: true, ..
+            } => self.tree.nodes[id].col + 1,
+            _ => self.tree.nodes[id].col,
+        };
         let mut at = line_end(text, self.tree.nodes[id].end);
         while at < text.len() {
             let next = if text[at..].starts_with("\r\n") {

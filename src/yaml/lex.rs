@@ -367,6 +367,31 @@ pub fn find_indicator(text: &str, from: usize, limit: usize, want: u8) -> Option
     (i < limit.max(from + 1) && text.as_bytes().get(i) == Some(&want)).then_some(i)
 }
 
+/// Past the properties (`&anchor`, `!tag`) that follow `i` (after blanks), or `i` when none do.
+pub fn skip_props(text: &str, i: usize) -> usize {
+    let b = text.as_bytes();
+    let mut end = i;
+    let mut j = i;
+    loop {
+        while j < b.len() && is_blank(b[j]) {
+            j += 1;
+        }
+        if text[j..].starts_with("!<") {
+            match text[j..].find('>') {
+                Some(p) => j += p + 1,
+                None => return end,
+            }
+        } else if j < b.len() && (b[j] == b'&' || b[j] == b'!') {
+            while j < b.len() && !is_blank(b[j]) && !is_break(b[j]) && !is_flow_indicator(b[j]) {
+                j += 1;
+            }
+        } else {
+            return end;
+        }
+        end = j;
+    }
+}
+
 /// Start of the properties (`&anchor`, `!tag`) written before a node's content at `start` on
 /// the same line; `start` when there are none. yaml-rust2's markers point after them.
 pub fn props_start(text: &str, start: usize) -> usize {
@@ -378,21 +403,29 @@ pub fn props_start(text: &str, start: usize) -> usize {
         while j > 0 && is_blank(b[j - 1]) {
             j -= 1;
         }
-        if j == i && i != start {
-            return best;
-        }
+        // The word before: a verbatim tag `!<...>` may hold flow indicators, other properties
+        // end at them.
         let mut k = j;
-        while k > 0 && !is_blank(b[k - 1]) && !is_break(b[k - 1]) {
-            k -= 1;
+        if k > 0 && b[k - 1] == b'>' {
+            match text[..k].rfind("!<") {
+                Some(p) if !text[p..k].contains([' ', '\t', '\n', '\r']) => k = p,
+                _ => return best,
+            }
+        } else {
+            while k > 0
+                && !is_blank(b[k - 1])
+                && !is_break(b[k - 1])
+                && !is_flow_indicator(b[k - 1])
+            {
+                k -= 1;
+            }
         }
         if k == j || !(b[k] == b'&' || b[k] == b'!') {
             return best;
         }
-        // A verbatim tag `!<...>` may hold flow indicators; other properties may not be
-        // preceded by a flow indicator inside the same word.
         best = k;
         i = k;
-        if k == 0 || is_break(b[k - 1]) {
+        if k == 0 || !is_blank(b[k - 1]) {
             return best;
         }
     }

@@ -378,6 +378,68 @@ fn ends_with_break(text: &str) -> bool {
     text.ends_with(['\n', '\r'])
 }
 
+/// The nodes the operations name, and the existing nodes an `ensure` walks through.
+fn edited_nodes(tree: &Tree, ops: &[Op]) -> Vec<NodeId> {
+    let mut out = Vec::new();
+    for op in ops {
+        let Some(mut n) = op.target.resolve(tree) else {
+            continue;
+        };
+        out.push(n);
+        let keys: Vec<&str> = match &op.action {
+            Action::Ensure { keys, .. } => keys.iter().map(String::as_str).collect(),
+            Action::Insert { key, .. } => vec![key.as_str()],
+            _ => Vec::new(),
+        };
+        for k in keys {
+            match tree.get(n, k) {
+                Some(v) => {
+                    n = v;
+                    out.push(v);
+                }
+                None => break,
+            }
+        }
+    }
+    out
+}
+
+/// Where the content of node `n` ends: after its last entry or item (a flow collection's
+/// closing bracket comes after), inside the brackets of an empty flow collection, else its end.
+fn content_end(tree: &Tree, text: &str, n: NodeId) -> usize {
+    let node = &tree.nodes[n];
+    let last = match &node.kind {
+        Kind::Map { entries, .. } => entries
+            .last()
+            .map(|&(k, v)| tree.nodes[k].end.max(tree.nodes[v].end)),
+        Kind::Seq { items, .. } => items.last().map(|&i| tree.nodes[i].end),
+        _ => None,
+    };
+    match last {
+        Some(e) => e,
+        None if text[node.start..node.end].starts_with(['{', '[']) => node.start + 1,
+        None => node.end,
+    }
+}
+
+/// Blanks, line breaks, comments and commas only.
+fn is_trivia(s: &str) -> bool {
+    let mut in_comment = false;
+    s.chars().all(|c| match c {
+        '\n' | '\r' => {
+            in_comment = false;
+            true
+        }
+        '#' => {
+            in_comment = true;
+            true
+        }
+        _ if in_comment => true,
+        ' ' | '\t' | ',' => true,
+        _ => false,
+    })
+}
+
 /// Runs `ops` on `input` (which may start with a BOM) and checks the whole contract.
 pub fn run(input: &str, ops: &[Op]) -> Result<Outcome, Violation> {
     let (body, bom) = strip_bom(input);
@@ -428,29 +490,47 @@ pub fn run(input: &str, ops: &[Op]) -> Result<Outcome, Violation> {
         }
     }
 
-    // Only leaves that were replaced lose text; everything else is kept byte for byte.
+    // Every edit sits at an edited node: deletions remove a replaced leaf's text, insertions
+    // go right after the content of a node an operation names (or walks through), with only
+    // blanks, line breaks, comments and commas in between. Everything else is kept byte for byte.
+    let edited = edited_nodes(&tree, ops);
     for e in &edits {
         let gone = &body[e.range.clone()];
-        let leaf = tree.nodes.iter().any(|n| {
-            let empty_collection = match &n.kind {
-                Kind::Map { entries, .. } => entries.is_empty(),
-                Kind::Seq { items, .. } => items.is_empty(),
-                Kind::Scalar { .. } => true,
-                Kind::Alias { .. } => false,
-            };
-            empty_collection
-                && n.start >= e.range.start
-                && n.end <= e.range.end
-                && body[e.range.start..n.start]
-                    .trim_matches([' ', '\t'])
-                    .is_empty()
-                && body[n.end..e.range.end]
-                    .trim_matches([' ', '\t'])
-                    .is_empty()
+        if !gone.is_empty() {
+            let leaf = edited.iter().map(|&n| &tree.nodes[n]).any(|n| {
+                let empty = match &n.kind {
+                    Kind::Map { entries, .. } => entries.is_empty(),
+                    Kind::Seq { items, .. } => items.is_empty(),
+                    Kind::Scalar { .. } => true,
+                    Kind::Alias { .. } => false,
+                };
+                empty
+                    && n.start >= e.range.start
+                    && n.end <= e.range.end
+                    && body[e.range.start..n.start]
+                        .trim_matches([' ', '\t'])
+                        .is_empty()
+                    && body[n.end..e.range.end]
+                        .trim_matches([' ', '\t'])
+                        .is_empty()
+            });
+            if !leaf {
+                return fail(format!(
+                    "an edit deletes {gone:?}, which is not a replaced leaf"
+                ));
+            }
+            continue;
+        }
+        let at = e.range.start;
+        let placed = edited.iter().any(|&n| {
+            [content_end(&tree, body, n), tree.nodes[n].end]
+                .into_iter()
+                .any(|c| c <= at && is_trivia(&body[c..at]))
         });
-        if !gone.is_empty() && !leaf {
+        if !placed {
             return fail(format!(
-                "an edit deletes {gone:?}, which is not a replaced leaf"
+                "an insertion at byte {at} ({:?}) is not right after an edited node",
+                e.text
             ));
         }
     }

@@ -331,7 +331,8 @@ impl<'a> Builder<'a> {
                         TScalarStyle::Literal => ScalarStyle::Literal,
                         TScalarStyle::Folded => ScalarStyle::Folded,
                     };
-                    let (start, end) = self.scalar_span(&value, style, offset);
+                    let has_props = anchor != 0 || tag.is_some();
+                    let (start, end) = self.scalar_span(&value, style, offset, has_props);
                     let id = self.push_node(Kind::Scalar { value, style }, start, end, anchor, tag);
                     self.attach(id, &mark)?;
                 }
@@ -362,8 +363,13 @@ impl<'a> Builder<'a> {
                     self.open(id, flow, &mark)?;
                 }
                 Event::SequenceStart(anchor, tag) => {
+                    // Outside flow context, a sequence starting at a `[` is flow unless its first
+                    // item starts at the same place: `key:\n- [y]` (an indentless block
+                    // sequence's marker is its first item's).
                     let in_flow = self.in_flow();
-                    let flow = in_flow || self.text[offset..].starts_with('[');
+                    let flow = in_flow
+                        || (self.text[offset..].starts_with('[')
+                            && !self.next_starts_at(&mut parser, &mark)?);
                     let kind = Kind::Seq {
                         items: Vec::new(),
                         flow,
@@ -483,7 +489,13 @@ impl<'a> Builder<'a> {
     }
 
     /// Where a scalar's text starts and ends.
-    fn scalar_span(&self, value: &str, style: ScalarStyle, offset: usize) -> (usize, usize) {
+    fn scalar_span(
+        &self,
+        value: &str,
+        style: ScalarStyle,
+        offset: usize,
+        has_props: bool,
+    ) -> (usize, usize) {
         let text = self.text;
         match style {
             ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
@@ -509,8 +521,12 @@ impl<'a> Builder<'a> {
             }
             ScalarStyle::Plain if value.is_empty() => {
                 // `key:` or `-` with nothing: the marker is the next token; place the empty node
-                // right after its indicator.
-                let at = self.empty_position(offset);
+                // right after its indicator, and after its properties (`key: !!str`) if any
+                // follow it.
+                let mut at = self.empty_position(offset);
+                if has_props {
+                    at = lex::skip_props(text, at);
+                }
                 (at, at)
             }
             ScalarStyle::Plain => {
@@ -576,7 +592,7 @@ impl<'a> Builder<'a> {
             // A value: after its key's `:`, else (`? a` alone) right after the key.
             (Kind::Map { .. }, Some(key)) => {
                 let from = self.tree.nodes[key].end;
-                match lex::find_indicator(text, from, marker, b':') {
+                match lex::find_indicator(text, from, text.len() + 1, b':') {
                     Some(i) => i + 1,
                     None => from.min(marker),
                 }
@@ -600,7 +616,7 @@ impl<'a> Builder<'a> {
                     Some(&last) => self.tree.nodes[last].end,
                     None => node.start,
                 };
-                match lex::find_indicator(text, from, marker + 1, b'-') {
+                match lex::find_indicator(text, from, text.len() + 1, b'-') {
                     Some(i) => i + 1,
                     None => marker,
                 }
@@ -663,42 +679,12 @@ impl<'a> Builder<'a> {
                 }
             },
             Kind::Seq { items, .. } => {
-                let first = items.is_empty();
                 items.push(id);
-                if first {
-                    let seq_start = self.tree.nodes[parent].start;
-                    let starts_here = child_start == seq_start;
-                    if starts_here && !self.stack_flow_above(parent) {
-                        // `key:\n- [y]` or `- - z`: the outer sequence's marker is its first
-                        // item's; it is a block sequence whose dash sits before.
-                        if let Kind::Seq { flow, .. } = &mut self.tree.nodes[parent].kind {
-                            *flow = false;
-                        }
-                        if let Some(f) = self.stack.last_mut() {
-                            f.flow = false;
-                        }
-                    }
-                }
             }
             _ => unreachable!("only collections are pushed on the stack"),
         }
         let _ = mark;
         Ok(())
-    }
-
-    /// Whether a flow collection encloses `id` (then `[` really is a flow sequence).
-    fn stack_flow_above(&self, id: NodeId) -> bool {
-        let mut p = self.tree.nodes[id].parent;
-        while let Some(n) = p {
-            if matches!(
-                self.tree.nodes[n].kind,
-                Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. }
-            ) {
-                return true;
-            }
-            p = self.tree.nodes[n].parent;
-        }
-        false
     }
 
     /// An earlier key of `map` equal to `key` (scalar keys only).
