@@ -4,7 +4,7 @@
 //! The built-in kinds (DESIGN §2): `Pod` → `spec`; `Deployment`, `ReplicaSet`, `StatefulSet`,
 //! `DaemonSet`, `Job`, `ReplicationController` → `spec.template.spec`; `CronJob` →
 //! `spec.jobTemplate.spec.template.spec`; `PodTemplate` → `template.spec`; `List`/`*List` → every
-//! item of `items`, recursively. The core kinds match only in the built-in API groups (core,
+//! item of `items` (a sequence), recursively. The core kinds match only in the built-in API groups (core,
 //! `apps`, `extensions`, `batch`), so a custom `kind: Job` elsewhere (Volcano's, say) is read from
 //! its own table entry, not mistaken for a batch Job.
 //!
@@ -451,10 +451,11 @@ fn visit_object(
         .unwrap_or_default();
     let group = api_group(api_version);
 
-    if kind == "List" || kind.ends_with("List") {
-        if depth < MAX_LIST_DEPTH
-            && let Some(items) = tree.get(node, "items")
-        {
+    // `List`, `v1/List`, kpt's `ResourceList`, `PodList`, ...: when `items` is a sequence (a
+    // custom kind that merely ends in `List` is matched like any other kind).
+    let items = tree.get(node, "items").filter(|&i| tree.is_seq(i));
+    if let Some(items) = items.filter(|_| kind.ends_with("List")) {
+        if depth < MAX_LIST_DEPTH {
             for &item in tree.items(items) {
                 visit_object(tree, item, settings, depth + 1, out);
             }
@@ -662,6 +663,18 @@ mod tests {
             tree.get(found[1].object, "kind").and_then(|n| tree.str(n)),
             Some("DaemonSet")
         );
+    }
+
+    #[test]
+    fn a_kind_ending_in_list_without_items_is_an_ordinary_kind() {
+        let mut settings = Settings::default();
+        settings.extra_pod_spec_paths.push(PodSpecPath {
+            api_group: "example.com".into(),
+            kind: "WorkList".into(),
+            path: vec!["spec".into()],
+        });
+        let text = "apiVersion: example.com/v1\nkind: WorkList\nspec: {containers: [{name: w}]}\n";
+        assert_eq!(specs_with(text, &settings).1.len(), 1);
     }
 
     #[test]
