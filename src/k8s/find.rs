@@ -4,9 +4,9 @@
 //! The built-in kinds (DESIGN §2): `Pod` → `spec`; `Deployment`, `ReplicaSet`, `StatefulSet`,
 //! `DaemonSet`, `Job`, `ReplicationController` → `spec.template.spec`; `CronJob` →
 //! `spec.jobTemplate.spec.template.spec`; `PodTemplate` → `template.spec`; `List`/`*List` → every
-//! item of `items` (a sequence), recursively. The core kinds match only in the built-in API groups (core,
-//! `apps`, `extensions`, `batch`), so a custom `kind: Job` elsewhere (Volcano's, say) is read from
-//! its own table entry, not mistaken for a batch Job.
+//! item of `items` (a sequence), recursively. The core kinds match only in the built-in API
+//! groups (core, `apps`, `extensions`, `batch`), so a custom `kind: Job` elsewhere (Volcano's,
+//! say) is read from its own table entry, not mistaken for a batch Job.
 //!
 //! Custom resources with pod templates are matched on (API group, kind) from [`CRD_PATHS`], a
 //! table checked against the projects' API types (and against `../shared/pss/pss_check.py`), and
