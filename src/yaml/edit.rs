@@ -591,6 +591,22 @@ impl<'a> Editor<'a> {
         if let Some(tag) = &n.tag {
             return Err(self.refuse(node, format!("the value has a tag (`{tag}`)")));
         }
+        if let Some(k) = self.tree.key_of(node)
+            && n.props < n.start
+            && n.line > self.tree.nodes[k].line
+            && wants_block(&value)
+        {
+            return Err(self.refuse(
+                node,
+                "the value has properties and sits on a line after its key",
+            ));
+        }
+        if n.parent.is_none() && n.start == n.end && !self.text[..n.start].ends_with("---") {
+            return Err(self.refuse(
+                node,
+                "an empty document without `---`: there is no place to write its value",
+            ));
+        }
         match self.changes.get_mut(&node) {
             Some(Change::Replace(v)) if *v == value => Ok(()),
             Some(_) => Err(self.refuse(node, "conflicting changes planned for this value")),
@@ -966,6 +982,24 @@ impl<'a> Editor<'a> {
         let key = tree.key_of(id);
         if let (true, true, Some(k), Some(p)) = (wants_block(v), block_parent, key, parent) {
             let kn = &tree.nodes[k];
+            let r = Renderer {
+                style: self.style,
+                nl: newline_at(text, node.start),
+            };
+            let mut out = String::new();
+            r.block_value(&mut out, v, p.col);
+            if node.line > kn.line {
+                // The old value sits on a later line (after comments, maybe): the block takes
+                // its place there, from that line's indentation on; `replace` refused values
+                // with properties there.
+                let ls = super::text::line_start(text, node.start);
+                let body = out.strip_prefix(r.nl).unwrap_or(&out).to_string();
+                edits.push(Edit {
+                    range: ls..node.end,
+                    text: body,
+                });
+                return;
+            }
             // `key: {}` / `key: null` / `key:` -> `key:` then the block on the next lines;
             // a comment after the old value stays on the key's line, and so do the value's
             // properties (`key: &a {}` -> `key: &a`).
@@ -986,12 +1020,6 @@ impl<'a> Editor<'a> {
                 });
             }
             let at = line_end(text, node.end.max(colon));
-            let r = Renderer {
-                style: self.style,
-                nl: newline_at(text, at),
-            };
-            let mut out = String::new();
-            r.block_value(&mut out, v, p.col);
             edits.push(Edit {
                 range: at..at,
                 text: out,
@@ -1194,5 +1222,388 @@ fn value_eq(tree: &Tree, id: NodeId, v: &NewValue, anchors: bool) -> bool {
             items.len() == have.len() && items.iter().zip(have).all(|(v, &h)| child(h, v))
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::oracle::{self, Action, Op, Outcome, Target};
+
+    /// Runs one operation through the oracle (which checks the whole contract) and returns the
+    /// outcome.
+    fn run(text: &str, path: &[usize], action: Action) -> Outcome {
+        let op = Op {
+            target: Target {
+                doc: 0,
+                path: path.to_vec(),
+            },
+            action,
+        };
+        oracle::run(text, &[op]).unwrap_or_else(|v| panic!("contract broken: {v}"))
+    }
+
+    fn output(text: &str, path: &[usize], action: Action) -> String {
+        match run(text, path, action) {
+            Outcome::Done { output, .. } => output,
+            other => panic!("not done: {other:?}"),
+        }
+    }
+
+    fn insert(key: &str, value: NewValue) -> Action {
+        Action::Insert {
+            key: key.to_string(),
+            value,
+        }
+    }
+
+    fn append(item: NewValue) -> Action {
+        Action::Append { item }
+    }
+
+    fn refusal(text: &str, path: &[usize], action: Action) -> Refusal {
+        match run(text, path, action) {
+            Outcome::Refused(r) => r,
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn apply_edits_sorts_and_refuses_overlaps() {
+        let t = "abcdef";
+        let e = |a, b, s: &str| Edit {
+            range: a..b,
+            text: s.to_string(),
+        };
+        assert_eq!(
+            apply_edits(t, &[e(4, 4, "X"), e(0, 1, "Y")]).unwrap(),
+            "YbcdXef"
+        );
+        assert_eq!(
+            apply_edits(t, &[e(2, 2, "1"), e(2, 2, "2")]).unwrap(),
+            "ab12cdef"
+        );
+        assert_eq!(
+            apply_edits(t, &[e(1, 3, ""), e(2, 4, "")]),
+            Err(EditError::Overlap { offset: 2 })
+        );
+    }
+
+    #[test]
+    fn style_detection_reads_step_sequence_style_gap_and_quotes() {
+        let t = "a:\n    b:\n        c: 'x'\n    d:\n    -   'y'\n    e: 'z'\n";
+        let tree = parse(t).unwrap();
+        let s = detect_style(t, &tree);
+        assert_eq!(
+            (s.step, s.seq_offset, s.item_gap, s.quote),
+            (4, 0, 3, Some('\''))
+        );
+        let t = "a:\n  b: x\n  c:\n    - y\n";
+        let tree = parse(t).unwrap();
+        let s = detect_style(t, &tree);
+        assert_eq!((s.step, s.seq_offset, s.item_gap, s.quote), (2, 2, 1, None));
+    }
+
+    #[test]
+    fn strings_with_control_characters_are_escaped() {
+        assert_eq!(
+            render_scalar(&NewValue::str("a\nb\tc\u{7}"), None),
+            r#""a\nb\tc\x07""#
+        );
+        assert_eq!(
+            render_scalar(&NewValue::str("\u{feff}x\u{2028}"), None),
+            r#""\uFEFFx\L""#
+        );
+        // Single quotes cannot hold a line break: double quotes instead.
+        assert_eq!(
+            render_scalar(&NewValue::str("it's\nok"), Some('\'')),
+            r#""it's\nok""#
+        );
+        assert_eq!(render_scalar(&NewValue::str("it's"), Some('\'')), "'it''s'");
+        let out = output(
+            "a: 1\n",
+            &[],
+            insert("k", NewValue::str("line\r\nbreak \"q\" \\ é")),
+        );
+        assert_eq!(out, "a: 1\nk: \"line\\r\\nbreak \\\"q\\\" \\\\ é\"\n");
+    }
+
+    #[test]
+    fn plain_strings_only_where_yaml_1_1_and_1_2_agree() {
+        for s in [
+            "ALL",
+            "RuntimeDefault",
+            "/tmp",
+            "--flag",
+            "-v",
+            "a.b-c_d",
+            "_x",
+        ] {
+            assert!(plain_safe(s), "{s}");
+        }
+        for s in [
+            "",
+            "yes",
+            "No",
+            "on",
+            "y",
+            "~",
+            "null",
+            "1e3",
+            "0755",
+            "0x1F",
+            "2024-01-01",
+            ".inf",
+            "-1",
+            "1:20",
+            "a b",
+            "a: b",
+            "-",
+        ] {
+            assert!(!plain_safe(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn replaced_string_keeps_its_quoting() {
+        let t = "a: 'x'\nb: \"y\"\nc: z\n";
+        let tree = parse(t).unwrap();
+        let mut ed = Editor::new(t, &tree);
+        let root = tree.docs[0].root;
+        for (k, v) in [("a", "x2"), ("b", "y2"), ("c", "z2")] {
+            ed.replace(tree.get(root, k).unwrap(), NewValue::str(v))
+                .unwrap();
+        }
+        assert_eq!(ed.apply().unwrap(), "a: 'x2'\nb: \"y2\"\nc: z2\n");
+    }
+
+    #[test]
+    fn comment_lines_after_the_last_entry_stay_with_their_block() {
+        let t = "a:\n  b: 1\n  # about b\n# about c\nc: 2\n";
+        assert_eq!(
+            output(t, &[0], insert("k2", NewValue::Int(1))),
+            "a:\n  b: 1\n  # about b\n  k2: 1\n# about c\nc: 2\n"
+        );
+    }
+
+    #[test]
+    fn alias_key_mapping_starts_at_its_first_key() {
+        // yaml-test-suite 26DV: a mapping whose first key is an alias.
+        let t = "k: &alias a\ntop:\n  *alias : x\n";
+        let out = output(t, &[1], insert("k2", NewValue::Int(1)));
+        assert_eq!(out, "k: &alias a\ntop:\n  *alias : x\n  k2: 1\n");
+    }
+
+    #[test]
+    fn key_with_properties_gives_the_mapping_its_column() {
+        // yaml-test-suite ZH7C and 74H7: `&a a: b`, `!!str 23: x`.
+        let out = output("&a a: b\nc: d\n", &[], insert("k2", NewValue::Int(1)));
+        assert_eq!(out, "&a a: b\nc: d\nk2: 1\n");
+        let out = output("x:\n  !!str 23: y\n", &[0], insert("k2", NewValue::Int(1)));
+        assert_eq!(out, "x:\n  !!str 23: y\n  k2: 1\n");
+    }
+
+    #[test]
+    fn explicit_keys_are_refused_even_with_properties_or_block_scalars() {
+        // yaml-test-suite 6M2F and KK5P.
+        let r = refusal("? &a a\n: b\n", &[], insert("k2", NewValue::Int(1)));
+        assert!(r.reason.contains("explicit `?` key"), "{r}");
+        let r = refusal(
+            "m:\n  ? >\n    a\n  : b\n",
+            &[0],
+            insert("k2", NewValue::Int(1)),
+        );
+        assert!(r.reason.contains("explicit `?` key"), "{r}");
+    }
+
+    #[test]
+    fn single_pair_with_a_flow_key_ends_at_its_value() {
+        // yaml-test-suite 9MMW: `[ {JSON: like}:adjacent ]`.
+        let out = output(
+            "- [ {JSON: like}:adjacent ]\n",
+            &[0],
+            append(NewValue::str("x")),
+        );
+        assert_eq!(out, "- [ {JSON: like}:adjacent, x ]\n");
+    }
+
+    #[test]
+    fn block_scalar_with_indentation_indicator_keeps_its_lines() {
+        // yaml-test-suite F6MC: `>2` with a more indented first line.
+        let t = "b: >2\n\n   more indented\n  regular\n";
+        assert_eq!(
+            output(t, &[], insert("k2", NewValue::Int(1))),
+            format!("{t}k2: 1\n")
+        );
+    }
+
+    #[test]
+    fn keep_chomping_trailing_lines_stay_with_their_scalar() {
+        // yaml-test-suite A6F9 and JEF9.
+        let t = "keep: |+\n  text\n\n\nnext: 1\n";
+        let out = output(t, &[], insert("k2", NewValue::Int(1)));
+        assert_eq!(out, "keep: |+\n  text\n\n\nnext: 1\nk2: 1\n");
+        let out = output("- |+\n\n\n", &[], append(NewValue::str("x")));
+        assert_eq!(out, "- |+\n\n\n- x\n");
+        let out = output("k: |+\n  text\n", &[], insert("k2", NewValue::Int(1)));
+        assert_eq!(out, "k: |+\n  text\nk2: 1\n");
+    }
+
+    #[test]
+    fn keep_chomping_scalar_holding_the_last_line_break_is_refused() {
+        // yaml-test-suite K858: nothing can follow `|+` at the end of the text.
+        let r = refusal("keep: |+\n", &[], insert("k2", NewValue::Int(1)));
+        assert!(r.reason.contains("keep-chomping"), "{r}");
+        assert_eq!((r.line, r.col), (1, 7));
+    }
+
+    #[test]
+    fn whitespace_line_deeper_than_the_indentation_is_content() {
+        // yaml-test-suite L24T: `   ` after `  x` is a content line holding one space.
+        let t = "foo: |\n  x\n   \n";
+        assert_eq!(
+            output(t, &[], insert("k2", NewValue::Int(1))),
+            "foo: |\n  x\n   \nk2: 1\n"
+        );
+        let t = "foo: |\n  x\n   ";
+        assert_eq!(
+            output(t, &[], insert("k2", NewValue::Int(1))),
+            "foo: |\n  x\n   \nk2: 1"
+        );
+    }
+
+    #[test]
+    fn empty_value_of_an_explicit_key_sits_after_the_key() {
+        // yaml-test-suite M2N8: `- ? : x` (the value's marker is the end of the text).
+        let out = output("- ? : x\n", &[], append(NewValue::str("v")));
+        assert_eq!(out, "- ? : x\n- v\n");
+    }
+
+    #[test]
+    fn indentless_sequence_with_an_empty_first_item() {
+        let out = output("k:\n-\n- b\n", &[0], append(NewValue::str("c")));
+        assert_eq!(out, "k:\n-\n- b\n- c\n");
+    }
+
+    #[test]
+    fn indentless_sequence_of_flow_items_keeps_plain_continuation_lines() {
+        // Found by the property test: the second item's continuation line was cut off.
+        let t = "name0:\n- [nginx]\n- alpha\n  alpha\n";
+        assert_eq!(
+            output(t, &[], insert("k2", NewValue::Int(1))),
+            format!("{t}k2: 1\n")
+        );
+    }
+
+    #[test]
+    fn empty_last_item_whose_marker_precedes_its_dash() {
+        // Found by the property test: `  -` at the end of the text.
+        let t = "name0:\n  - nginx\n  -";
+        assert_eq!(
+            output(t, &[], insert("k2", NewValue::Int(1))),
+            format!("{t}\nk2: 1")
+        );
+    }
+
+    #[test]
+    fn tagged_empty_value_sits_after_its_tag() {
+        // yaml-test-suite FH7J: `b: !!str` (an empty string).
+        let t = "a:\n  b: !!str\nc: 1\n";
+        assert_eq!(
+            output(t, &[0], insert("k2", NewValue::Int(1))),
+            "a:\n  b: !!str\n  k2: 1\nc: 1\n"
+        );
+        let tree = parse(t).unwrap();
+        let b = tree.get_path(tree.docs[0].root, &["a", "b"]).unwrap();
+        assert!(
+            !tree.is_null(b),
+            "`!!str` with nothing is an empty string, not null"
+        );
+    }
+
+    #[test]
+    fn same_item_appended_twice_is_added_once() {
+        let t = "l:\n- a\n";
+        let tree = parse(t).unwrap();
+        let l = tree.get(tree.docs[0].root, "l").unwrap();
+        let mut ed = Editor::new(t, &tree);
+        ed.append(l, NewValue::str("b")).unwrap();
+        ed.append(l, NewValue::str("b")).unwrap();
+        assert_eq!(ed.apply().unwrap(), "l:\n- a\n- b\n");
+    }
+
+    #[test]
+    fn empty_document_value_goes_after_its_dashes() {
+        // Found by the fuzzer: `---\n---\n` replaced the second document's value at the end of
+        // the text, eating the final line break.
+        let t = "---\n---\n";
+        let op = Op {
+            target: Target {
+                doc: 1,
+                path: Vec::new(),
+            },
+            action: Action::Replace {
+                value: NewValue::str("v"),
+            },
+        };
+        match oracle::run(t, &[op]).unwrap() {
+            Outcome::Done { output, .. } => assert_eq!(output, "---\n--- v\n"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn value_on_the_line_after_its_key_is_replaced_in_place() {
+        // Found by the exhaustive suite run: filling it deleted the comments before it.
+        let t = "k:\n  # c\n  ~\nz: 1\n";
+        let out = output(
+            t,
+            &[0],
+            Action::Replace {
+                value: NewValue::nested(&["a"], NewValue::Int(1)),
+            },
+        );
+        assert_eq!(out, "k:\n  # c\n  a: 1\nz: 1\n");
+    }
+
+    #[test]
+    fn anchored_empty_mapping_keeps_its_anchor_when_filled() {
+        let t = "a: &x {}\n";
+        let out = output(
+            t,
+            &[0],
+            Action::Replace {
+                value: NewValue::nested(&["b"], NewValue::Int(1)),
+            },
+        );
+        assert_eq!(out, "a: &x\n  b: 1\n");
+    }
+
+    #[test]
+    fn refusals_name_the_reason_and_the_place() {
+        let r = refusal(
+            "a: &x {k: 1}\nb: *x\n",
+            &[0],
+            insert("k2", NewValue::Int(1)),
+        );
+        assert_eq!((r.line, r.col), (1, 7));
+        assert!(r.reason.contains("alias reuses"), "{r}");
+        let r = refusal(
+            "base: &b {k: 1}\nm:\n  <<: *b\n  x: 1\n",
+            &[1],
+            insert("k2", NewValue::Int(1)),
+        );
+        assert_eq!((r.line, r.col), (3, 3));
+        assert!(r.reason.contains("`<<` merge key"), "{r}");
+        let r = refusal(
+            "a: !t 1\n",
+            &[0],
+            Action::Replace {
+                value: NewValue::Int(2),
+            },
+        );
+        assert!(r.reason.contains("tag"), "{r}");
+        let r = refusal("a:\n  b: 1\n", &[], insert("a", NewValue::Int(1)));
+        assert!(r.reason.contains("already set"), "{r}");
     }
 }

@@ -448,9 +448,13 @@ pub fn run(input: &str, ops: &[Op]) -> Result<Outcome, Violation> {
         Err(e) => return Ok(Outcome::Unparseable(e)),
     };
     let mut editor = Editor::new(body, &tree);
+    // The operations that plan something (the others are already satisfied).
+    let mut planned = Vec::new();
     for op in ops {
-        if let Err(r) = plan_op(&mut editor, &tree, op) {
-            return Ok(Outcome::Refused(r));
+        match plan_op(&mut editor, &tree, op) {
+            Ok(true) => planned.push(op),
+            Ok(false) => {}
+            Err(r) => return Ok(Outcome::Refused(r)),
         }
     }
     if editor.is_empty() {
@@ -474,7 +478,7 @@ pub fn run(input: &str, ops: &[Op]) -> Result<Outcome, Violation> {
     let expected = if loader_reliable { load(body) } else { None };
     let loader_checked = expected.is_some();
     if let Some(mut expected) = expected {
-        for op in ops {
+        for &op in &planned {
             if let Err(e) = apply_to_yaml(&mut expected, op) {
                 return fail(format!("the oracle cannot apply {op}: {e}"));
             }
@@ -608,4 +612,71 @@ pub fn run(input: &str, ops: &[Op]) -> Result<Outcome, Violation> {
         edits,
         loader_checked,
     })
+}
+
+/// One fuzz input: three selector bytes, then the text. Picks a node and an operation from the
+/// selectors, runs it and panics on any broken promise. Anything else (invalid UTF-8, invalid
+/// YAML, a refusal, a failed verification) is a clean outcome.
+pub fn fuzz_one(data: &[u8]) {
+    let [op, lo, hi, rest @ ..] = data else {
+        return;
+    };
+    let Ok(input) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let (body, _) = strip_bom(input);
+    let Ok(tree) = parse(body) else { return };
+    let targets: Vec<Target> = (0..tree.nodes.len())
+        .filter_map(|n| Target::of(&tree, n))
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    let target = targets[(usize::from(*lo) | usize::from(*hi) << 8) % targets.len()].clone();
+    let value = match (op >> 2) % 5 {
+        0 => NewValue::str("added"),
+        1 => NewValue::Int(1000),
+        2 => NewValue::Bool(true),
+        3 => NewValue::Map(vec![
+            ("runAsNonRoot".to_string(), NewValue::Bool(true)),
+            (
+                "capabilities".to_string(),
+                NewValue::nested(&["drop"], NewValue::Seq(vec![NewValue::str("ALL")])),
+            ),
+        ]),
+        _ => NewValue::Seq(vec![NewValue::Map(vec![
+            ("name".to_string(), NewValue::str("tmp")),
+            ("emptyDir".to_string(), NewValue::Map(Vec::new())),
+        ])]),
+    };
+    let action = match op % 4 {
+        0 => Action::Insert {
+            key: "zz_new".to_string(),
+            value,
+        },
+        1 => Action::Ensure {
+            keys: vec!["zz_a".to_string(), "zz_b".to_string()],
+            value,
+        },
+        2 => Action::Append { item: value },
+        _ => Action::Replace { value },
+    };
+    let mut ops = vec![Op { target, action }];
+    if op & 0x80 != 0 && ops[0].target.path.len() > 0 {
+        // A second change at the top of the same document: insertions meeting at one place.
+        let root = Target {
+            doc: ops[0].target.doc,
+            path: Vec::new(),
+        };
+        ops.push(Op {
+            target: root,
+            action: Action::Insert {
+                key: "zz_root".to_string(),
+                value: NewValue::Int(1),
+            },
+        });
+    }
+    if let Err(v) = run(input, &ops) {
+        panic!("{v}");
+    }
 }

@@ -290,6 +290,8 @@ struct Builder<'a> {
     index: LineIndex,
     tree: Tree,
     stack: Vec<Frame>,
+    /// The `---` of the current document, when it has one.
+    doc_start: Option<usize>,
 }
 
 impl<'a> Builder<'a> {
@@ -299,6 +301,7 @@ impl<'a> Builder<'a> {
             index: LineIndex::new(text),
             tree: Tree::default(),
             stack: Vec::new(),
+            doc_start: None,
         }
     }
 
@@ -322,7 +325,9 @@ impl<'a> Builder<'a> {
             match event {
                 Event::StreamEnd => break,
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
-                Event::DocumentStart => {}
+                Event::DocumentStart => {
+                    self.doc_start = self.text[offset..].starts_with("---").then_some(offset);
+                }
                 Event::Scalar(value, style, anchor, tag) => {
                     let style = match style {
                         TScalarStyle::Plain => ScalarStyle::Plain,
@@ -584,7 +589,8 @@ impl<'a> Builder<'a> {
     /// Position of an empty scalar: just after the `:` of its key or the `-` of its item.
     fn empty_position(&self, marker: usize) -> usize {
         let Some(frame) = self.stack.last() else {
-            return marker;
+            // An empty document: right after its `---`, if it has one.
+            return self.doc_start.map_or(marker, |d| d + 3);
         };
         let node = &self.tree.nodes[frame.node];
         let text = self.text;
@@ -905,5 +911,397 @@ mod tests {
         let t = "---\na: 1\n...\n---\nb: 2\n";
         let tree = parse(t).unwrap();
         assert_eq!(tree.docs.len(), 2);
+    }
+}
+
+/// One test per yaml-rust2 marker quirk listed in `research/yaml-rust2-markers.md`: each pins
+/// what the parser reports (so a yaml-rust2 change shows up here) and checks the span tree
+/// places the node correctly anyway.
+#[cfg(test)]
+mod marker_quirks {
+    use super::*;
+    use yaml_rust2::{Yaml, YamlLoader};
+
+    /// (event name, line, col, index) of every event.
+    fn events(text: &str) -> Vec<(String, usize, usize, usize)> {
+        let mut parser = Parser::new_from_str(text);
+        let mut out = Vec::new();
+        loop {
+            let (event, mark) = parser.next_token().expect("valid YAML");
+            let name = match &event {
+                Event::StreamStart => "StreamStart".to_string(),
+                Event::StreamEnd => "StreamEnd".to_string(),
+                Event::DocumentStart => "DocumentStart".to_string(),
+                Event::DocumentEnd => "DocumentEnd".to_string(),
+                Event::Alias(_) => "Alias".to_string(),
+                Event::Scalar(v, ..) => format!("Scalar({v})"),
+                Event::SequenceStart(..) => "SequenceStart".to_string(),
+                Event::SequenceEnd => "SequenceEnd".to_string(),
+                Event::MappingStart(..) => "MappingStart".to_string(),
+                Event::MappingEnd => "MappingEnd".to_string(),
+                Event::Nothing => "Nothing".to_string(),
+            };
+            let end = matches!(event, Event::StreamEnd);
+            out.push((name, mark.line(), mark.col(), mark.index()));
+            if end {
+                return out;
+            }
+        }
+    }
+
+    /// (line, col) of the first event named `name`.
+    fn at(text: &str, name: &str) -> (usize, usize) {
+        let e = events(text);
+        let found = e
+            .iter()
+            .find(|(n, ..)| n == name)
+            .unwrap_or_else(|| panic!("no {name} in {e:?}"));
+        (found.1, found.2)
+    }
+
+    /// (line, col) of the `nth` event named `name`.
+    fn nth(text: &str, name: &str, nth: usize) -> (usize, usize) {
+        let e = events(text);
+        let found = e
+            .iter()
+            .filter(|(n, ..)| n == name)
+            .nth(nth)
+            .unwrap_or_else(|| panic!("no {name} #{nth} in {e:?}"));
+        (found.1, found.2)
+    }
+
+    fn span<'t>(text: &'t str, tree: &Tree, id: NodeId) -> &'t str {
+        &text[tree.nodes[id].start..tree.nodes[id].end]
+    }
+
+    #[test]
+    fn marker_line_is_1_based_col_0_based_in_chars() {
+        let t = "é: 😀x\n";
+        assert_eq!(at(t, "Scalar(😀x)"), (1, 3));
+        let tree = parse(t).unwrap();
+        let v = tree.get(tree.docs[0].root, "é").unwrap();
+        assert_eq!(span(t, &tree, v), "😀x");
+        assert_eq!(tree.position(v), (1, 4));
+    }
+
+    #[test]
+    fn marker_index_counts_chars_not_bytes() {
+        let t = "a: é\nb: €😀\n";
+        let e = events(t);
+        let euro = e.iter().find(|(n, ..)| n == "Scalar(€😀)").unwrap();
+        // The char index; the byte offset is 9.
+        assert_eq!(euro.3, 8);
+        assert_eq!(t.find('€'), Some(9));
+        let tree = parse(t).unwrap();
+        let b = tree.get(tree.docs[0].root, "b").unwrap();
+        assert_eq!(tree.nodes[b].start, 9);
+    }
+
+    #[test]
+    fn marker_index_drifts_after_non_ascii_block_scalars() {
+        let t = "a: |\n  Straße — ünïcødé, a long line of text with non-ASCII in it\nnext: 1\n";
+        let e = events(t);
+        let next = e.iter().find(|(n, ..)| n == "Scalar(next)").unwrap();
+        let true_char_index = t[..t.find("next").unwrap()].chars().count();
+        assert_ne!(
+            next.3, true_char_index,
+            "yaml-rust2 no longer drifts: the workaround can go"
+        );
+        assert_eq!((next.1, next.2), (3, 0));
+        let tree = parse(t).unwrap();
+        let v = tree.get(tree.docs[0].root, "next").unwrap();
+        assert_eq!(span(t, &tree, v), "1");
+        let k = tree.key_of(v).unwrap();
+        assert_eq!(span(t, &tree, k), "next");
+    }
+
+    #[test]
+    fn marker_crlf_and_lone_cr_are_one_line_break() {
+        for nl in ["\r\n", "\r", "\n"] {
+            let t = format!("a: 1{nl}b: 2{nl}");
+            assert_eq!(at(&t, "Scalar(b)"), (2, 0), "{nl:?}");
+            let tree = parse(&t).unwrap();
+            let b = tree.get(tree.docs[0].root, "b").unwrap();
+            assert_eq!(span(&t, &tree, b), "2");
+        }
+    }
+
+    #[test]
+    fn marker_document_start_explicit_and_implicit() {
+        assert_eq!(at("---\na: 1\n", "DocumentStart"), (1, 0));
+        // Implicit: the first content token, the `:` of the first key.
+        assert_eq!(at("a: 1\n", "DocumentStart"), (1, 1));
+    }
+
+    #[test]
+    fn marker_document_end_is_dots_or_next_token() {
+        assert_eq!(at("a: 1\n...\n", "DocumentEnd"), (2, 0));
+        assert_eq!(at("a: 1\n---\nb: 2\n", "DocumentEnd"), (2, 0));
+        let t = "a: 1\n...\n---\nb: 2\n...\n";
+        let tree = parse(t).unwrap();
+        assert_eq!(tree.docs.len(), 2);
+        assert_eq!(span(t, &tree, tree.docs[0].root), "a: 1");
+        assert_eq!(span(t, &tree, tree.docs[1].root), "b: 2");
+    }
+
+    #[test]
+    fn marker_block_mapping_is_colon_of_first_key() {
+        let t = "key: 1\nb: 2\n";
+        assert_eq!(at(t, "MappingStart"), (1, 3));
+        let tree = parse(t).unwrap();
+        assert_eq!(span(t, &tree, tree.docs[0].root), "key: 1\nb: 2");
+        assert_eq!(tree.nodes[tree.docs[0].root].col, 0);
+    }
+
+    #[test]
+    fn marker_anchored_block_mapping_is_colon_after_its_first_key() {
+        let t = "b: &m\n  c: 1\n";
+        assert_eq!(nth(t, "MappingStart", 1), (2, 3));
+        let tree = parse(t).unwrap();
+        let m = tree.get(tree.docs[0].root, "b").unwrap();
+        assert_eq!(span(t, &tree, m), "c: 1");
+        assert_ne!(tree.nodes[m].anchor, 0);
+    }
+
+    #[test]
+    fn marker_flow_mapping_and_sequence_are_brackets() {
+        let t = "a: {x: 1}\nb: [1, 2]\n";
+        assert_eq!(nth(t, "MappingStart", 1), (1, 3));
+        assert_eq!(at(t, "SequenceStart"), (2, 3));
+        assert_eq!(at(t, "SequenceEnd"), (2, 8));
+        let tree = parse(t).unwrap();
+        let root = tree.docs[0].root;
+        assert_eq!(span(t, &tree, tree.get(root, "a").unwrap()), "{x: 1}");
+        assert_eq!(span(t, &tree, tree.get(root, "b").unwrap()), "[1, 2]");
+    }
+
+    #[test]
+    fn marker_single_pair_mapping_in_flow_sequence() {
+        let t = "[a: 1, {b: 2}: c]\n";
+        let tree = parse(t).unwrap();
+        let items = tree.items(tree.docs[0].root).to_vec();
+        assert!(tree.nodes[items[0]].pair && tree.nodes[items[1]].pair);
+        assert_eq!(span(t, &tree, items[0]), "a: 1");
+        assert_eq!(span(t, &tree, items[1]), "{b: 2}: c");
+        assert_eq!(span(t, &tree, tree.docs[0].root), "[a: 1, {b: 2}: c]");
+    }
+
+    #[test]
+    fn marker_block_mapping_end_is_past_trailing_comments() {
+        let t = "a:\n  b: 1\n  # about b\n\n# top\nc: 2\n";
+        // The inner mapping ends at `c`, past the comments and the blank line.
+        assert_eq!(at(t, "MappingEnd"), (6, 0));
+        let tree = parse(t).unwrap();
+        let a = tree.get(tree.docs[0].root, "a").unwrap();
+        assert_eq!(span(t, &tree, a), "b: 1");
+    }
+
+    #[test]
+    fn marker_flow_mapping_end_after_trailing_comma_is_the_comma() {
+        let t = "{x: 1, }\n";
+        assert_eq!(at(t, "MappingEnd"), (1, 5));
+        let tree = parse(t).unwrap();
+        assert_eq!(span(t, &tree, tree.docs[0].root), "{x: 1, }");
+    }
+
+    #[test]
+    fn marker_indented_sequence_is_its_first_dash() {
+        let t = "k:\n  - a\n  - b\n";
+        assert_eq!(at(t, "SequenceStart"), (2, 2));
+        let tree = parse(t).unwrap();
+        let s = tree.get(tree.docs[0].root, "k").unwrap();
+        assert_eq!(span(t, &tree, s), "- a\n  - b");
+        assert!(matches!(
+            tree.nodes[s].kind,
+            Kind::Seq {
+                indentless: false,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn marker_indentless_sequence_is_after_the_dash() {
+        let t = "k:\n- a\n- b\n";
+        assert_eq!(at(t, "SequenceStart"), (2, 2));
+        let tree = parse(t).unwrap();
+        let s = tree.get(tree.docs[0].root, "k").unwrap();
+        assert_eq!(span(t, &tree, s), "- a\n- b");
+        assert_eq!(tree.nodes[s].col, 0);
+        assert!(matches!(
+            tree.nodes[s].kind,
+            Kind::Seq {
+                indentless: true,
+                flow: false,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn marker_indentless_sequence_of_flow_items_shares_the_inner_marker() {
+        let t = "k:\n- [y]\n- z\n  z2\n";
+        assert_eq!(nth(t, "SequenceStart", 0), nth(t, "SequenceStart", 1));
+        let tree = parse(t).unwrap();
+        let s = tree.get(tree.docs[0].root, "k").unwrap();
+        assert!(matches!(tree.nodes[s].kind, Kind::Seq { flow: false, .. }));
+        assert_eq!(span(t, &tree, s), "- [y]\n- z\n  z2");
+        // Nested block sequences: `- - z`.
+        let t = "- - z\n  - w\n";
+        assert_eq!(nth(t, "SequenceStart", 0), (1, 0));
+        assert_eq!(nth(t, "SequenceStart", 1), (1, 2));
+        let tree = parse(t).unwrap();
+        assert_eq!(
+            span(t, &tree, tree.items(tree.docs[0].root)[0]),
+            "- z\n  - w"
+        );
+    }
+
+    #[test]
+    fn marker_indentless_sequence_with_an_empty_first_item() {
+        let t = "k:\n-\n- b\n";
+        // The marker is past the first dash, at the end of its line.
+        assert_eq!(at(t, "SequenceStart"), (2, 1));
+        let tree = parse(t).unwrap();
+        let s = tree.get(tree.docs[0].root, "k").unwrap();
+        assert_eq!(span(t, &tree, s), "-\n- b");
+        assert_eq!(tree.nodes[tree.items(s)[0]].start, 4);
+    }
+
+    #[test]
+    fn marker_plain_and_quoted_scalars() {
+        let t = "a: plain text\nb: 'single'\nc: \"double\"\n";
+        assert_eq!(at(t, "Scalar(plain text)"), (1, 3));
+        assert_eq!(at(t, "Scalar(single)"), (2, 3));
+        assert_eq!(at(t, "Scalar(double)"), (3, 3));
+        let tree = parse(t).unwrap();
+        let root = tree.docs[0].root;
+        assert_eq!(span(t, &tree, tree.get(root, "a").unwrap()), "plain text");
+        assert_eq!(span(t, &tree, tree.get(root, "b").unwrap()), "'single'");
+        assert_eq!(span(t, &tree, tree.get(root, "c").unwrap()), "\"double\"");
+    }
+
+    #[test]
+    fn marker_scalar_with_properties_is_after_them() {
+        let t = "a: &A v\nb: !!str x\n&k key: 1\n";
+        assert_eq!(at(t, "Scalar(v)"), (1, 6));
+        assert_eq!(at(t, "Scalar(x)"), (2, 9));
+        let tree = parse(t).unwrap();
+        let root = tree.docs[0].root;
+        let v = tree.get(root, "a").unwrap();
+        assert_eq!(span(t, &tree, v), "v");
+        assert_eq!(&t[tree.nodes[v].props..tree.nodes[v].start], "&A ");
+        // A mapping whose first key has properties starts at them.
+        let t = "&k key: 1\nb: 2\n";
+        let tree = parse(t).unwrap();
+        assert_eq!(span(t, &tree, tree.docs[0].root), "&k key: 1\nb: 2");
+    }
+
+    #[test]
+    fn marker_block_scalar_is_its_first_content_character() {
+        let t = "a: |\n\n  x\n   y\nb: 1\n";
+        assert_eq!(at(t, "Scalar(\nx\n y\n)"), (3, 2));
+        let tree = parse(t).unwrap();
+        let a = tree.get(tree.docs[0].root, "a").unwrap();
+        assert_eq!(span(t, &tree, a), "x\n   y");
+    }
+
+    #[test]
+    fn marker_empty_block_scalar_is_next_token_or_header_at_the_end() {
+        let t = "a: |\nb: 1\n";
+        assert_eq!(at(t, "Scalar()"), (2, 0));
+        let tree = parse(t).unwrap();
+        let a = tree.get(tree.docs[0].root, "a").unwrap();
+        assert_eq!(span(t, &tree, a), "|");
+        // Keep chomping with only a line break left: the marker is the header.
+        let t = "a: |+\n";
+        assert_eq!(at(t, "Scalar(\n)"), (1, 3));
+        let tree = parse(t).unwrap();
+        let a = tree.get(tree.docs[0].root, "a").unwrap();
+        assert_eq!(span(t, &tree, a), "|+");
+    }
+
+    #[test]
+    fn marker_empty_plain_scalar_is_next_token() {
+        let t = "a:\n# comment\nb: 1\n";
+        assert_eq!(at(t, "Scalar()"), (3, 0));
+        let tree = parse(t).unwrap();
+        let a = tree.get(tree.docs[0].root, "a").unwrap();
+        assert_eq!((tree.nodes[a].start, tree.nodes[a].end), (2, 2));
+        let t = "- \n- x\n";
+        let tree = parse(t).unwrap();
+        assert_eq!(tree.nodes[tree.items(tree.docs[0].root)[0]].start, 1);
+    }
+
+    #[test]
+    fn marker_alias_is_the_star() {
+        let t = "a: &x 1\nb: *x\n";
+        assert_eq!(at(t, "Alias"), (2, 3));
+        let tree = parse(t).unwrap();
+        let b = tree.entries(tree.docs[0].root)[1].1;
+        assert_eq!(span(t, &tree, b), "*x");
+    }
+
+    #[test]
+    fn marker_comments_have_no_event() {
+        let e = events("# c\na: 1 # c\n# c\n");
+        assert!(e.iter().all(|(n, ..)| !n.contains('#')));
+        assert_eq!(e.len(), 8);
+    }
+
+    #[test]
+    fn marker_tabs() {
+        assert!(parse("a:\n\tb: 1\n").is_err(), "a tab as indentation");
+        let err = parse("a:\t1\n").unwrap_err();
+        assert!(
+            err.message
+                .contains("must be followed by a valid YAML whitespace"),
+            "{}",
+            err.message
+        );
+        let t = "- \tx\nb\t# c\n";
+        assert!(Parser::new_from_str(t).next_token().is_ok());
+        let t = "- \tx\n- b\t# c\n";
+        let tree = parse(t).unwrap();
+        let items = tree.items(tree.docs[0].root);
+        assert_eq!(span(t, &tree, items[0]), "x");
+        assert_eq!(span(t, &tree, items[1]), "b");
+    }
+
+    #[test]
+    fn marker_bom_is_not_stripped() {
+        let docs = YamlLoader::load_from_str("\u{feff}a: 1").unwrap();
+        let Yaml::Hash(h) = &docs[0] else {
+            panic!("a mapping")
+        };
+        assert!(h.contains_key(&Yaml::String("\u{feff}a".to_string())));
+        let (body, bom) = crate::yaml::strip_bom("\u{feff}a: 1");
+        assert!(bom);
+        let tree = parse(body).unwrap();
+        assert!(tree.get(tree.docs[0].root, "a").is_some());
+    }
+
+    #[test]
+    fn loader_quirks() {
+        // `<<` is an ordinary key.
+        let docs = YamlLoader::load_from_str("a: &b {x: 1}\nc:\n  <<: *b\n").unwrap();
+        assert!(matches!(&docs[0]["c"]["<<"], Yaml::Hash(_)));
+        // An empty document is null; `k: !!null` (empty) is BadValue.
+        assert_eq!(
+            YamlLoader::load_from_str("# only a comment\n")
+                .unwrap()
+                .len(),
+            0
+        );
+        assert_eq!(
+            YamlLoader::load_from_str("---\n").unwrap(),
+            vec![Yaml::Null]
+        );
+        assert_eq!(
+            YamlLoader::load_from_str("k: !!null\n").unwrap()[0]["k"],
+            Yaml::BadValue
+        );
+        // The span tree rejects duplicate keys itself.
+        assert!(parse("a: 1\na: 2\n").is_err());
     }
 }
