@@ -662,7 +662,7 @@ pub fn fuzz_one(data: &[u8]) {
         _ => Action::Replace { value },
     };
     let mut ops = vec![Op { target, action }];
-    if op & 0x80 != 0 && ops[0].target.path.len() > 0 {
+    if op & 0x80 != 0 && !ops[0].target.path.is_empty() {
         // A second change at the top of the same document: insertions meeting at one place.
         let root = Target {
             doc: ops[0].target.doc,
