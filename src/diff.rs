@@ -5,11 +5,16 @@
 //! lines of context, `\ No newline at end of file` where it applies) goes into `--format patch`
 //! (after a `diff --git` line) and JSON, and `colorize` paints the same text for people. The diff is
 //! computed by `similar` (Myers, no deadline: a deadline would make the output depend on the
-//! machine's speed).
+//! machine's speed). Myers takes time proportional to the text's length times the number of
+//! changed lines, which made a stream of 10,000 hardened documents take minutes; so the texts are
+//! first cut into pieces at runs of equal lines (found by a linear scan), each piece is diffed on
+//! its own, and the pieces' operations are joined before hunks are formed.
 
 use std::fmt::Write as _;
+use std::ops::Range;
 
-use similar::TextDiff;
+use similar::udiff::UnifiedHunkHeader;
+use similar::{Algorithm, DiffOp, TextDiff};
 
 /// Lines of context around each change.
 pub const CONTEXT: usize = 3;
@@ -21,11 +26,151 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
         return String::new();
     }
     let name = quote_path(path);
-    let diff = TextDiff::from_lines(old, new);
-    diff.unified_diff()
-        .context_radius(CONTEXT)
-        .header(&prefixed("a/", &name), &prefixed("b/", &name))
-        .to_string()
+    let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
+    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+    let mut ops = Vec::new();
+    for (o, n) in pieces(&old_lines, &new_lines) {
+        let piece = similar::capture_diff_slices(
+            Algorithm::Myers,
+            &old_lines[o.clone()],
+            &new_lines[n.clone()],
+        );
+        for op in piece {
+            let op = shifted(op, o.start, n.start);
+            // A run cut in two is one run again (hunks are split at long runs only).
+            match (ops.last_mut(), op) {
+                (Some(DiffOp::Equal { len, .. }), DiffOp::Equal { len: more, .. }) => *len += more,
+                (_, op) => ops.push(op),
+            }
+        }
+    }
+    let mut out = String::new();
+    for group in similar::group_diff_ops(ops, CONTEXT) {
+        if group.is_empty() {
+            continue;
+        }
+        if out.is_empty() {
+            let _ = writeln!(out, "--- {}", prefixed("a/", &name));
+            let _ = writeln!(out, "+++ {}", prefixed("b/", &name));
+        }
+        let _ = writeln!(out, "{}", UnifiedHunkHeader::new(&group));
+        for op in &group {
+            for change in op.iter_changes(&old_lines, &new_lines) {
+                let line = change.value();
+                let _ = write!(out, "{}{line}", change.tag());
+                if !line.ends_with('\n') {
+                    out.push_str("\n\\ No newline at end of file\n");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// An operation of a piece, moved to the piece's place in the whole text.
+fn shifted(op: DiffOp, old_offset: usize, new_offset: usize) -> DiffOp {
+    match op {
+        DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } => DiffOp::Equal {
+            old_index: old_index + old_offset,
+            new_index: new_index + new_offset,
+            len,
+        },
+        DiffOp::Delete {
+            old_index,
+            old_len,
+            new_index,
+        } => DiffOp::Delete {
+            old_index: old_index + old_offset,
+            old_len,
+            new_index: new_index + new_offset,
+        },
+        DiffOp::Insert {
+            old_index,
+            new_index,
+            new_len,
+        } => DiffOp::Insert {
+            old_index: old_index + old_offset,
+            new_index: new_index + new_offset,
+            new_len,
+        },
+        DiffOp::Replace {
+            old_index,
+            old_len,
+            new_index,
+            new_len,
+        } => DiffOp::Replace {
+            old_index: old_index + old_offset,
+            old_len,
+            new_index: new_index + new_offset,
+            new_len,
+        },
+    }
+}
+
+/// Equal lines in a row needed to cut there (a single equal line is often a blank or a `- name:`
+/// that happens to match).
+const CUT_RUN: usize = 3;
+
+/// How far (old lines skipped + new lines skipped) the scan looks for the next equal line.
+const RESYNC: usize = 256;
+
+/// Cuts `old` and `new` into pairs of line ranges that are diffed apart. A cut is made in the
+/// middle of a run of at least `CUT_RUN` lines that are equal and aligned in both, found by a
+/// greedy scan (linear for the local insertions and replacements a fix makes). Any cut at such a
+/// run is valid; the scan only decides where the pieces end. The pieces' operations are put
+/// together again before hunks are formed, so hunks join across cuts as in a whole-text diff.
+fn pieces(old: &[&str], new: &[&str]) -> Vec<(Range<usize>, Range<usize>)> {
+    let mut out = Vec::new();
+    let (mut i, mut j, mut ci, mut cj) = (0, 0, 0, 0);
+    loop {
+        let mut run = 0;
+        while i + run < old.len() && j + run < new.len() && old[i + run] == new[j + run] {
+            run += 1;
+        }
+        if run >= CUT_RUN {
+            let (mi, mj) = (i + run / 2, j + run / 2);
+            out.push((ci..mi, cj..mj));
+            (ci, cj) = (mi, mj);
+        }
+        i += run;
+        j += run;
+        if i >= old.len() || j >= new.len() {
+            break;
+        }
+        match resync(old, new, i, j) {
+            Some((a, b)) => {
+                i += a;
+                j += b;
+            }
+            // Nothing equal nearby: step over the region; cuts are still made only at real runs.
+            None => {
+                i += RESYNC / 2;
+                j += RESYNC / 2;
+                if i >= old.len() || j >= new.len() {
+                    break;
+                }
+            }
+        }
+    }
+    out.push((ci..old.len(), cj..new.len()));
+    out
+}
+
+/// The nearest `(a, b)` (smallest `a + b`, at most `RESYNC`) with `old[i + a] == new[j + b]`.
+fn resync(old: &[&str], new: &[&str], i: usize, j: usize) -> Option<(usize, usize)> {
+    for s in 1..=RESYNC {
+        for a in 0..=s {
+            let b = s - a;
+            if i + a < old.len() && j + b < new.len() && old[i + a] == new[j + b] {
+                return Some((a, b));
+            }
+        }
+    }
+    None
 }
 
 /// The diff as one entry of a git patch: a `diff --git` line, then the unified diff. `git apply`
@@ -170,6 +315,64 @@ mod tests {
     fn crlf_lines_are_kept() {
         let d = unified_diff("a", "a\r\nb\r\n", "a\r\nc\r\n");
         assert!(d.contains("-b\r\n+c\r\n"), "{d:?}");
+    }
+
+    /// The diff of the whole text in one go, as `similar` gives it.
+    fn whole(old: &str, new: &str) -> String {
+        TextDiff::from_lines(old, new)
+            .unified_diff()
+            .context_radius(CONTEXT)
+            .header("a/a", "b/a")
+            .to_string()
+    }
+
+    #[test]
+    fn diffs_cut_into_pieces_equal_the_whole_text_diff() {
+        let doc = |i: usize, hardened: bool| {
+            let mut d = format!(
+                "---\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      \
+                 containers:\n        - name: app{}\n          image: app:1\n",
+                i % 3
+            );
+            if hardened {
+                d.push_str("          securityContext:\n            runAsNonRoot: true\n");
+            }
+            d.push_str("          ports:\n            - containerPort: 80\n");
+            d
+        };
+        for n in [1, 2, 5, 40] {
+            let old: String = (0..n).map(|i| doc(i, false)).collect();
+            let new: String = (0..n).map(|i| doc(i, i % 4 != 1)).collect();
+            assert_eq!(
+                unified_diff("a", &old, &new),
+                whole(&old, &new),
+                "{n} documents"
+            );
+            let cut = |t: &str| t.trim_end_matches('\n').to_string();
+            assert_eq!(
+                unified_diff("a", &cut(&old), &cut(&new)),
+                whole(&cut(&old), &cut(&new)),
+                "{n} documents, no final newline"
+            );
+        }
+        // Replaced lines, a changed first and last line, CRLF.
+        let old = "a\r\nb\r\nc\r\nd\r\ne\r\nf\r\ng\r\nh\r\ni\r\nj\r\nk\r\nl\r\nm\r\n";
+        let new = "A\r\nb\r\nc\r\nd\r\nE\r\nf\r\ng\r\nh\r\ni\r\nj\r\nk\r\nl\r\nM\r\nn\r\n";
+        assert_eq!(unified_diff("a", old, new), whole(old, new));
+    }
+
+    #[test]
+    fn a_long_repetitive_stream_is_diffed_piece_by_piece() {
+        // 20,000 identical documents, each getting two lines: one Myers pass over the whole text
+        // takes minutes; pieces take milliseconds. The result is still a valid diff.
+        let old =
+            "---\nkind: Pod\nspec:\n  containers:\n    - name: a\n      image: a\n".repeat(20_000);
+        let new = "---\nkind: Pod\nspec:\n  containers:\n    - name: a\n      image: a\n      x: 1\n      y: 2\n"
+            .repeat(20_000);
+        let d = unified_diff("a", &old, &new);
+        assert_eq!(d.matches("\n+      x: 1\n").count(), 20_000);
+        assert_eq!(d.matches("\n-").count(), 0);
+        assert!(d.starts_with("--- a/a\n+++ b/a\n@@ -4,"), "{}", &d[..200]);
     }
 
     #[test]
