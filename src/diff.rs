@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use std::ops::Range;
 
 use similar::udiff::UnifiedHunkHeader;
-use similar::{Algorithm, DiffOp, TextDiff};
+use similar::{Algorithm, DiffOp};
 
 /// Lines of context around each change.
 pub const CONTEXT: usize = 3;
@@ -319,7 +319,7 @@ mod tests {
 
     /// The diff of the whole text in one go, as `similar` gives it.
     fn whole(old: &str, new: &str) -> String {
-        TextDiff::from_lines(old, new)
+        similar::TextDiff::from_lines(old, new)
             .unified_diff()
             .context_radius(CONTEXT)
             .header("a/a", "b/a")
