@@ -1580,6 +1580,17 @@ mod tests {
     }
 
     #[test]
+    fn empty_explicit_key_followed_by_a_comment() {
+        // Found by the fuzzer: the key was placed at the next token (the end of the text), past
+        // the comment, so an item appended to the sequence went after the final line break.
+        let t = "k:\n -  ? #X[\n";
+        assert_eq!(
+            output(t, &[0], append(NewValue::str("v"))),
+            "k:\n -  ? #X[\n -  v\n"
+        );
+    }
+
+    #[test]
     fn refusals_name_the_reason_and_the_place() {
         let r = refusal(
             "a: &x {k: 1}\nb: *x\n",

@@ -486,33 +486,6 @@ pub fn dash_above(text: &str, at: usize) -> Option<usize> {
     None
 }
 
-/// The `?` of an explicit key written before `marker` (over blanks, breaks and properties).
-pub fn explicit_key_before(text: &str, marker: usize) -> Option<usize> {
-    let b = text.as_bytes();
-    let mut i = marker.min(b.len());
-    loop {
-        while i > 0 && (is_blank(b[i - 1]) || is_break(b[i - 1])) {
-            i -= 1;
-        }
-        if i == 0 {
-            return None;
-        }
-        let mut k = i;
-        while k > 0 && !is_blank(b[k - 1]) && !is_break(b[k - 1]) {
-            k -= 1;
-        }
-        let word = &text[k..i];
-        if word == "?" {
-            return Some(k);
-        }
-        if word.starts_with(['&', '!']) {
-            i = k;
-            continue;
-        }
-        return None;
-    }
-}
-
 /// End (exclusive) of a flow collection given its end event's marker, which is the closing
 /// bracket, or a trailing `,` before it.
 pub fn flow_end(text: &str, marker: usize) -> usize {

@@ -9,27 +9,63 @@
 #[derive(Clone, Debug)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// Whether each line is ASCII: then a column is a byte count (long one-line files, such as
+    /// minified JSON, would otherwise cost a scan per node).
+    ascii: Vec<bool>,
+    /// For long lines that are not ASCII: the byte offset of each char (same reason).
+    chars: std::collections::HashMap<usize, Vec<usize>>,
 }
+
+/// Lines at least this long that hold non-ASCII text get a char table.
+const CHAR_TABLE_MIN: usize = 256;
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let bytes = text.as_bytes();
         let mut starts = vec![0];
+        let mut ascii = Vec::new();
+        let mut line_ascii = true;
         let mut i = 0;
         while i < bytes.len() {
             match bytes[i] {
-                b'\n' => starts.push(i + 1),
+                b'\n' => {
+                    starts.push(i + 1);
+                    ascii.push(line_ascii);
+                    line_ascii = true;
+                }
                 b'\r' => {
                     if bytes.get(i + 1) == Some(&b'\n') {
                         i += 1;
                     }
                     starts.push(i + 1);
+                    ascii.push(line_ascii);
+                    line_ascii = true;
                 }
+                b if b >= 0x80 => line_ascii = false,
                 _ => {}
             }
             i += 1;
         }
-        LineIndex { starts }
+        ascii.push(line_ascii);
+        let mut chars = std::collections::HashMap::new();
+        for (i, &is_ascii) in ascii.iter().enumerate() {
+            let start = starts[i];
+            let end = starts.get(i + 1).copied().unwrap_or(text.len());
+            if !is_ascii && end - start >= CHAR_TABLE_MIN {
+                chars.insert(
+                    i,
+                    text[start..end]
+                        .char_indices()
+                        .map(|(o, _)| start + o)
+                        .collect(),
+                );
+            }
+        }
+        LineIndex {
+            starts,
+            ascii,
+            chars,
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -45,7 +81,18 @@ impl LineIndex {
     /// Byte offset of a 1-based line and 0-based character column. A column past the end of the
     /// line's content lands on the line break (yaml-rust2 reports end-of-line positions that way).
     pub fn offset(&self, text: &str, line: usize, col: usize) -> usize {
-        let start = self.line_start(line);
+        let i = line.saturating_sub(1).min(self.starts.len() - 1);
+        let start = self.starts[i];
+        if self.ascii[i] {
+            return (start + col).min(self.content_end(text, i));
+        }
+        if let Some(table) = self.chars.get(&i) {
+            return table
+                .get(col)
+                .copied()
+                .unwrap_or(text.len())
+                .min(self.content_end(text, i));
+        }
         let rest = &text[start..];
         let mut off = start;
         for (n, (i, c)) in rest.char_indices().enumerate() {
@@ -57,13 +104,43 @@ impl LineIndex {
         off
     }
 
-    /// 1-based line and 0-based char column of a byte offset.
-    pub fn position(&self, text: &str, offset: usize) -> (usize, usize) {
-        let line = match self.starts.binary_search(&offset) {
+    /// End of 0-based line `i`'s content: where its break starts (or the end of the text).
+    fn content_end(&self, text: &str, i: usize) -> usize {
+        let Some(&next) = self.starts.get(i + 1) else {
+            return text.len();
+        };
+        let b = text.as_bytes();
+        if next >= 2 && b[next - 1] == b'\n' && b[next - 2] == b'\r' {
+            next - 2
+        } else {
+            next - 1
+        }
+    }
+
+    /// 0-based index of the line holding byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
+        }
+    }
+
+    /// Byte offset of the start of the line holding byte `offset`.
+    pub fn line_start_of(&self, offset: usize) -> usize {
+        self.starts[self.line_of(offset)]
+    }
+
+    /// 1-based line and 0-based char column of a byte offset.
+    pub fn position(&self, text: &str, offset: usize) -> (usize, usize) {
+        let line = self.line_of(offset);
+        let start = self.starts[line];
+        let col = if self.ascii[line] {
+            offset - start
+        } else if let Some(table) = self.chars.get(&line) {
+            table.partition_point(|&o| o < offset)
+        } else {
+            text[start..offset].chars().count()
         };
-        let col = text[self.starts[line]..offset].chars().count();
         (line + 1, col)
     }
 }
@@ -128,6 +205,27 @@ mod tests {
         // A column past the line's end stops at the line break.
         assert_eq!(idx.offset(text, 1, 99), 5);
         assert_eq!(idx.position(text, idx.offset(text, 2, 4)), (2, 4));
+    }
+
+    #[test]
+    fn long_lines_use_the_ascii_and_char_tables() {
+        // Minified one-line documents: columns are looked up, not counted.
+        let line: String = (0..200)
+            .map(|i| if i % 3 == 0 { "é," } else { "a," })
+            .collect();
+        let text = format!("x: [{line}]\r\ny: [{}]\n", "b,".repeat(200));
+        let idx = LineIndex::new(&text);
+        for (off, ch) in text.char_indices() {
+            if ch == '\n' && text[..off].ends_with('\r') {
+                continue; // inside a CRLF break
+            }
+            let (l, c) = idx.position(&text, off);
+            assert_eq!(idx.offset(&text, l, c), off, "at byte {off}");
+            assert_eq!(c, text[idx.line_start_of(off)..off].chars().count());
+        }
+        // Past the end of a line: its break.
+        assert_eq!(idx.offset(&text, 1, 10_000), text.find('\r').unwrap());
+        assert_eq!(idx.offset(&text, 2, 10_000), text.len() - 1);
     }
 
     #[test]

@@ -552,7 +552,7 @@ impl<'a> Builder<'a> {
         match &self.tree.nodes[frame.node].kind {
             Kind::Map { entries, .. } if entries.is_empty() && frame.pending_key.is_none() => {
                 // The block scalar is the first key (`? |`): the mapping is at the `?`.
-                let ls = super::text::line_start(self.text, header);
+                let ls = self.index.line_start_of(header);
                 let before = self.text[ls..header].trim_end_matches([' ', '\t']);
                 match before.strip_suffix('?') {
                     Some(b) => self.text[ls..ls + b.len()].chars().count() as isize,
@@ -606,10 +606,21 @@ impl<'a> Builder<'a> {
             // A key: after an explicit `?` written before the marker, else at the marker (the
             // `:` of `: value`).
             (Kind::Map { entries, .. }, None) => {
-                let floor = entries.last().map_or(0, |&(_, v)| self.tree.nodes[v].end);
-                match lex::explicit_key_before(text, marker) {
-                    Some(q) if q >= floor => q + 1,
-                    _ => marker,
+                // Searched forward from the previous value (or the mapping's own marker, which
+                // is the `?` of a first explicit key), so comments in between are skipped.
+                let from = match entries.last() {
+                    Some(&(_, v)) => self.tree.nodes[v].end,
+                    None if text[node.start..].starts_with('{') => node.start + 1,
+                    None => node.start,
+                };
+                let limit = if marker >= from {
+                    marker + 1
+                } else {
+                    text.len() + 1
+                };
+                match lex::find_indicator(text, from, limit, b'?') {
+                    Some(q) => q + 1,
+                    None => marker,
                 }
             }
             (
@@ -649,7 +660,7 @@ impl<'a> Builder<'a> {
                         let flow = frame.flow;
                         if !flow || self.tree.nodes[parent].pair {
                             let mut start = self.tree.nodes[id].props.min(child_start);
-                            let ls = super::text::line_start(self.text, start);
+                            let ls = self.index.line_start_of(start);
                             let before = self.text[ls..start].trim_end_matches([' ', '\t']);
                             if before.ends_with('?')
                                 && before[..before.len() - 1].trim_matches(' ').is_empty()
