@@ -509,7 +509,7 @@ fn new_value(choice: u8, n: usize) -> NewValue {
     match choice % 6 {
         0 => NewValue::Str(format!("v{n}")),
         1 => NewValue::Int(n as i64),
-        2 => NewValue::Bool(n % 2 == 0),
+        2 => NewValue::Bool(n.is_multiple_of(2)),
         3 => NewValue::Map(vec![
             ("inner".to_string(), NewValue::Bool(true)),
             (
