@@ -461,6 +461,12 @@ impl<'a> Editor<'a> {
 
     /// Refuses nodes that are shared through an alias (or sit inside one).
     fn check_editable(&self, node: NodeId) -> Result<(), Refusal> {
+        if matches!(self.tree.nodes[node].kind, Kind::Alias { .. }) {
+            return Err(self.refuse(
+                node,
+                "an alias: editing through it would change the anchored node and every copy",
+            ));
+        }
         let mut p = Some(node);
         while let Some(n) = p {
             let anchor = self.tree.nodes[n].anchor;

@@ -315,18 +315,15 @@ impl Outcome {
 
 /// A refusal's reason without the parts that name keys or lines.
 pub fn refusal_kind(reason: &str) -> String {
+    // Code spans that name keys are elided; symbols (`?`, `<<`, `|+`) are kept.
     let mut out = String::new();
-    let mut in_code = false;
-    for c in reason.chars() {
-        match c {
-            '`' => {
-                in_code = !in_code;
-                if in_code {
-                    out.push_str("`…`");
-                }
-            }
-            _ if in_code => {}
-            _ => out.push(c),
+    for (i, part) in reason.split('`').enumerate() {
+        if i % 2 == 0 {
+            out.push_str(part);
+        } else if part.chars().any(char::is_alphanumeric) {
+            out.push_str("`…`");
+        } else {
+            out.push_str(&format!("`{part}`"));
         }
     }
     match out.find(" (line ") {
