@@ -426,8 +426,17 @@ const MAX_LIST_DEPTH: usize = 16;
 /// order within an object. Each pod spec mapping is reported once.
 pub fn find_pod_specs(tree: &Tree, root: NodeId, settings: &Settings) -> Vec<PodSpec> {
     let mut out = Vec::new();
-    visit_object(tree, root, settings, 0, &mut out);
+    visit_object(tree, root, settings, 0, &mut Seen::default(), &mut out);
     out
+}
+
+/// Objects visited and pod specs found so far: an object reached again through an alias is not
+/// walked again (a `List` of aliases of `List`s of aliases is a YAML bomb: 9 items a level make
+/// 9^16 visits at the depth limit).
+#[derive(Default)]
+struct Seen {
+    objects: std::collections::HashSet<NodeId>,
+    specs: std::collections::HashSet<NodeId>,
 }
 
 fn visit_object(
@@ -435,12 +444,16 @@ fn visit_object(
     node: NodeId,
     settings: &Settings,
     depth: usize,
+    seen: &mut Seen,
     out: &mut Vec<PodSpec>,
 ) {
     if !is_kubernetes_object(tree, node) {
         return;
     }
     let node = tree.resolve(node);
+    if !seen.objects.insert(node) {
+        return;
+    }
     let kind = tree
         .get(node, "kind")
         .and_then(|n| tree.str(n))
@@ -457,7 +470,7 @@ fn visit_object(
     if let Some(items) = items.filter(|_| kind.ends_with("List")) {
         if depth < MAX_LIST_DEPTH {
             for &item in tree.items(items) {
-                visit_object(tree, item, settings, depth + 1, out);
+                visit_object(tree, item, settings, depth + 1, seen, out);
             }
         }
         return;
@@ -495,7 +508,7 @@ fn visit_object(
         let mut found = Vec::new();
         walk_path(tree, node, path, &mut found);
         for spec in found {
-            if !tree.is_map(spec) || out.iter().any(|p| p.spec == spec) {
+            if !tree.is_map(spec) || !seen.specs.insert(spec) {
                 continue;
             }
             let parent = tree.node(spec).parent.map(|p| tree.resolve(p));
