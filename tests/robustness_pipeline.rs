@@ -1,0 +1,249 @@
+//! The whole one-file pipeline (`secctx::fix::fix_bytes`) against any bytes: either a clean
+//! refusal, or output that parses, keeps the input's value (plus only what hardening adds) and is
+//! idempotent.
+//!
+//! `check_pipeline` is the fuzz target's body (`fuzz/fuzz_targets/pipeline.rs` includes this file
+//! as a module); the tests below replay inputs the fuzzer found and hand-made worst cases, each
+//! named after what broke or what it guards.
+
+#![allow(dead_code)]
+
+use secctx::fix::{Outcome, fix_bytes, fix_bytes_with};
+use secctx::settings::Settings;
+use secctx::yaml::text::strip_bom;
+use secctx::yaml::tree::{Kind, NodeId, Tree, parse};
+use yaml_rust2::{Yaml, YamlLoader};
+
+/// The settings the fuzzer tries: the defaults, and `--force --run-as-user 1000` (which may flip
+/// explicit values, so only "nothing is lost" is checked for it).
+pub fn settings_under_test() -> [(Settings, bool); 2] {
+    let forced = Settings {
+        force: true,
+        run_as_user: Some(1000),
+        ..Settings::default()
+    };
+    [(Settings::default(), false), (forced, true)]
+}
+
+/// Runs the pipeline over `data` with each setting and panics (a fuzzer crash) on any broken
+/// promise.
+pub fn check_pipeline(data: &[u8]) {
+    for (settings, forced) in settings_under_test() {
+        check_one(data, &settings, forced);
+    }
+}
+
+fn check_one(data: &[u8], settings: &Settings, forced: bool) {
+    let report = fix_bytes(data, settings);
+    let lines = data.split(|&b| b == b'\n').count();
+    for f in &report.findings {
+        assert!(
+            f.line >= 1 && f.line <= lines && f.col >= 1,
+            "finding outside the file: {f:?}"
+        );
+    }
+    // The prefilter (files without `containers` are not parsed) never changes the outcome.
+    let unfiltered = fix_bytes_with(data, settings, false);
+    let same = match (&report.outcome, &unfiltered.outcome) {
+        (Outcome::Changed { output: a }, Outcome::Changed { output: b }) => a == b,
+        (Outcome::Unchanged | Outcome::Skipped(_), Outcome::Unchanged | Outcome::Skipped(_)) => {
+            true
+        }
+        (Outcome::Failed(_), Outcome::Failed(_)) => true,
+        // An invalid file that cannot hold a pod spec is skipped by the prefilter.
+        (Outcome::Skipped(_), Outcome::Failed(_)) => true,
+        _ => false,
+    };
+    assert!(
+        same,
+        "the prefilter changed the outcome: {:?} vs {:?}",
+        report.outcome, unfiltered.outcome
+    );
+    let Outcome::Changed { output } = report.outcome else {
+        return;
+    };
+    assert_ne!(output, data, "Changed must change something");
+    let input = std::str::from_utf8(data).expect("only UTF-8 input is ever changed");
+    let text = std::str::from_utf8(&output).expect("the output is UTF-8");
+    let (in_body, in_bom) = strip_bom(input);
+    let (out_body, out_bom) = strip_bom(text);
+    assert_eq!(in_bom, out_bom, "the BOM is kept");
+    assert_eq!(
+        in_body.ends_with('\n'),
+        out_body.ends_with('\n'),
+        "the final line break (or its absence) is kept"
+    );
+    if !input.contains('\r') {
+        assert!(!text.contains('\r'), "no CR in the output of an LF file");
+    }
+    let in_tree = parse(in_body).expect("a changed input parsed");
+    let out_tree = match parse(out_body) {
+        Ok(t) => t,
+        Err(e) => panic!("the output does not parse: {e:?}\n{out_body}"),
+    };
+    assert_eq!(in_tree.docs.len(), out_tree.docs.len(), "same documents");
+    if has_alias(&in_tree) {
+        // The loader copies each alias's value: a small bomb would exhaust the fuzzer's memory.
+        // Compare the span trees instead (aliases by anchor id).
+        for (a, b) in in_tree.docs.iter().zip(&out_tree.docs) {
+            assert!(
+                tree_extends(&in_tree, a.root, &out_tree, b.root, forced),
+                "the output lost or changed a value of the input\n--- input\n{in_body}\n--- output\n{out_body}"
+            );
+        }
+    } else {
+        let old = YamlLoader::load_from_str(in_body).expect("the loader reads what parse read");
+        let new = match YamlLoader::load_from_str(out_body) {
+            Ok(v) => v,
+            Err(e) => panic!("the loader rejects the output: {e}\n{out_body}"),
+        };
+        assert_eq!(old.len(), new.len());
+        for (a, b) in old.iter().zip(&new) {
+            assert!(
+                extends(a, b, forced),
+                "the output lost or changed a value of the input\n--- input\n{in_body}\n--- output\n{out_body}"
+            );
+        }
+    }
+    // Idempotent: the output needs nothing more.
+    let again = fix_bytes(&output, settings);
+    assert!(
+        matches!(again.outcome, Outcome::Unchanged),
+        "a second run does not leave the output alone: {:?}\n{out_body}",
+        again.outcome
+    );
+}
+
+fn has_alias(tree: &Tree) -> bool {
+    tree.nodes
+        .iter()
+        .any(|n| matches!(n.kind, Kind::Alias { .. }))
+}
+
+/// Whether the hardened value `new` keeps everything of `old`: mappings keep every key (values
+/// compared the same way; new keys may be added), sequences keep every item in place (new items
+/// only at the end), a null may become anything, `drop: [all]` may become `ALL`. With `forced`,
+/// a scalar may also change (explicit values are flipped).
+fn extends(old: &Yaml, new: &Yaml, forced: bool) -> bool {
+    match (old, new) {
+        (Yaml::Null, _) => true,
+        (Yaml::Hash(a), Yaml::Hash(b)) => a
+            .iter()
+            .all(|(k, v)| b.get(k).is_some_and(|w| extends(v, w, forced))),
+        (Yaml::Array(a), Yaml::Array(b)) => {
+            a.len() <= b.len() && a.iter().zip(b).all(|(v, w)| extends(v, w, forced))
+        }
+        (Yaml::String(s), Yaml::String(t)) if s.eq_ignore_ascii_case("all") && t == "ALL" => true,
+        (a, b) if is_scalar(a) && is_scalar(b) && forced => true,
+        (a, b) => a == b,
+    }
+}
+
+fn is_scalar(y: &Yaml) -> bool {
+    !matches!(y, Yaml::Hash(_) | Yaml::Array(_))
+}
+
+/// `extends` over span trees, for streams with aliases.
+fn tree_extends(a: &Tree, x: NodeId, b: &Tree, y: NodeId, forced: bool) -> bool {
+    match (&a.node(x).kind, &b.node(y).kind) {
+        _ if a.is_null(x) => true,
+        (Kind::Map { entries: e, .. }, Kind::Map { entries: f, .. }) => e.iter().all(|&(k, v)| {
+            f.iter()
+                .any(|&(k2, v2)| scalar_eq(a, k, b, k2) && tree_extends(a, v, b, v2, forced))
+        }),
+        (Kind::Seq { items: e, .. }, Kind::Seq { items: f, .. }) => {
+            e.len() <= f.len()
+                && e.iter()
+                    .zip(f)
+                    .all(|(&v, &w)| tree_extends(a, v, b, w, forced))
+        }
+        (Kind::Alias { anchor: p }, Kind::Alias { anchor: q }) => p == q,
+        (Kind::Scalar { value: s, .. }, Kind::Scalar { value: t, .. }) => {
+            s == t || (s.eq_ignore_ascii_case("all") && t == "ALL") || forced
+        }
+        _ => false,
+    }
+}
+
+fn scalar_eq(a: &Tree, x: NodeId, b: &Tree, y: NodeId) -> bool {
+    match (&a.node(x).kind, &b.node(y).kind) {
+        (Kind::Scalar { value: s, .. }, Kind::Scalar { value: t, .. }) => s == t,
+        (p, q) => p == q,
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Replayed inputs
+
+/// A pod with one container, the shape most fuzz inputs grow from.
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: registry.example.com/c:1\n";
+
+#[test]
+fn the_check_accepts_a_plain_pod_and_rejects_nothing_it_should_not() {
+    check_pipeline(POD.as_bytes());
+    let Outcome::Changed { output } = fix_bytes(POD.as_bytes(), &Settings::default()).outcome
+    else {
+        panic!("a bare pod is hardened");
+    };
+    let text = String::from_utf8(output).unwrap();
+    assert!(text.contains("runAsNonRoot: true"), "{text}");
+    assert!(text.starts_with(POD.trim_end()), "{text}");
+}
+
+#[test]
+fn the_value_check_fails_when_a_key_is_lost() {
+    // The check itself must be able to fail.
+    let old = YamlLoader::load_from_str("a: 1\nb: {c: [1, 2]}\n").unwrap();
+    let lost = YamlLoader::load_from_str("a: 1\nb: {c: [1]}\n").unwrap();
+    let grown = YamlLoader::load_from_str("a: 1\nb: {c: [1, 2, 3], d: x}\ne: 2\n").unwrap();
+    let changed = YamlLoader::load_from_str("a: 2\nb: {c: [1, 2]}\n").unwrap();
+    assert!(!extends(&old[0], &lost[0], false));
+    assert!(extends(&old[0], &grown[0], false));
+    assert!(!extends(&old[0], &changed[0], false));
+    assert!(extends(&old[0], &changed[0], true));
+    let t1 = parse("a: &x 1\nb: [*x, 2]\n").unwrap();
+    let t2 = parse("a: &x 1\nb: [*x]\n").unwrap();
+    assert!(!tree_extends(
+        &t1,
+        t1.docs[0].root,
+        &t2,
+        t2.docs[0].root,
+        false
+    ));
+    assert!(tree_extends(
+        &t1,
+        t1.docs[0].root,
+        &t1,
+        t1.docs[0].root,
+        false
+    ));
+}
+
+#[test]
+fn odd_small_inputs_are_refused_or_fixed_cleanly() {
+    let cases: &[&[u8]] = &[
+        b"",
+        b"\xef\xbb\xbf",
+        b"\0",
+        b"containers",
+        b"containers: [",
+        b"kind: Pod\napiVersion: v1\nspec: {containers: [{}]}",
+        b"kind: Pod\napiVersion: v1\nspec: {containers: [~]}\n",
+        b"kind: Pod\napiVersion: v1\nspec:\n  containers:\n  -\n",
+        b"kind: Pod\napiVersion: v1\nspec:\n  containers: &c [{name: a}]\n  initContainers: *c\n",
+        b"kind: Pod\napiVersion: v1\nspec: &s\n  containers: [{name: a}]\n---\nkind: Pod\napiVersion: v1\nspec: *s\n",
+        b"kind: List\napiVersion: v1\nitems: [&i {kind: Pod, apiVersion: v1, spec: {containers: [{name: a}]}}, *i]\n",
+        b"kind: Pod\napiVersion: v1\nspec:\n  containers:\n  - name: a\n    securityContext: ~\n    volumeMounts: ~\n  volumes: ~\n",
+        b"kind: Pod\r\napiVersion: v1\r\nspec:\r\n  containers:\r\n  - name: a\r\n",
+        b"\xef\xbb\xbfkind: Pod\napiVersion: v1\nspec:\n  containers:\n  - {name: a, securityContext: {capabilities: {drop: [all]}}}",
+        b"kind: Pod\napiVersion: v1\nspec:\n  containers:\n  - name: a\n    image: nginx\n  securityContext:\n    runAsUser: 0\n",
+        b"kind: Pod\napiVersion: v1\nspec:\n  os: {name: windows}\n  containers:\n  - name: a\n",
+        b"kind: Pod\napiVersion: v1\nspec:\n  containers:\n  - name: a\n    securityContext: {privileged: true, allowPrivilegeEscalation: true, runAsNonRoot: false}\n",
+        b"kind: Pod\napiVersion: v1\nspec:\n  containers:\n  - name: a\n    command: [\"{{ .Values.x }}\"]\n",
+        b"kind: Pod\napiVersion: v1\nspec:\n  containers:\n  - name: {{ .Values.x }}\n",
+        b"kind: Pod\napiVersion: v1\nspec:\n  containers:\n  - name: a\n    x: \"\\0\"\n",
+    ];
+    for case in cases {
+        check_pipeline(case);
+    }
+}
