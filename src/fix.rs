@@ -146,14 +146,16 @@ pub fn is_template(text: &str, tree: &Tree) -> bool {
     })
 }
 
-/// Whether a file may hold a pod spec at all. Every pod spec has a `containers` key, so a file
-/// without that word cannot need an edit and is not parsed (most YAML in a repository is not a
-/// workload). `tests/prefilter.rs` checks this against the full pipeline.
+/// Whether a file may hold a pod spec at all. Every pod spec the pipeline edits has a
+/// `containers`, `initContainers` or `ephemeralContainers` key, so a file without `ontainers`
+/// cannot need an edit and is not parsed (most YAML in a repository is not a workload).
+/// `tests/prefilter.rs` checks this against the full pipeline (and the fuzzer found a pod spec
+/// with only `initContainers` that the word `containers` missed).
 ///
 /// A double-quoted key can spell the word with escapes (`"contain\x65rs"`), so a file with a
 /// backslash is always parsed.
 pub fn may_hold_pod_spec(text: &str) -> bool {
-    text.contains("containers") || text.contains('\\')
+    text.contains("ontainers") || text.contains('\\')
 }
 
 /// Plans the hardening of every pod spec of a parsed stream. Returns the editor and the report

@@ -247,3 +247,18 @@ fn odd_small_inputs_are_refused_or_fixed_cleanly() {
         check_pipeline(case);
     }
 }
+
+#[test]
+fn a_pod_spec_with_only_init_containers_is_not_skipped_by_the_prefilter() {
+    // Found by the fuzzer: the prefilter looked for the word `containers`, which
+    // `initContainers` does not contain; the full pipeline hardened the file, `fix` skipped it.
+    let input = "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      initContainers:\n      - name: init\n        image: registry.example.com/init:1\n";
+    check_pipeline(input.as_bytes());
+    let Outcome::Changed { output } = fix_bytes(input.as_bytes(), &Settings::default()).outcome
+    else {
+        panic!("an init container is hardened");
+    };
+    let text = String::from_utf8(output).unwrap();
+    assert!(text.starts_with(input), "{text}");
+    assert!(text.contains("allowPrivilegeEscalation: false"), "{text}");
+}
