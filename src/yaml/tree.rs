@@ -270,6 +270,17 @@ pub const MAX_DEPTH: usize = 500;
 ///
 /// Fails on invalid YAML, on duplicate keys and on nesting deeper than `MAX_DEPTH`.
 pub fn parse(text: &str) -> Result<Tree, ParseError> {
+    // yaml-rust2 takes a NUL for the end of the input and silently ignores the rest of the file,
+    // so a file with one would be judged (and edited) on a prefix. YAML does not allow NUL at
+    // all (c-printable), so refuse it where it stands.
+    if let Some(at) = text.find('\0') {
+        let (line, col) = LineIndex::new(text).position(text, at);
+        return Err(ParseError {
+            line,
+            col: col + 1,
+            message: "a NUL byte, which YAML does not allow (is this a binary file?)".to_string(),
+        });
+    }
     // yaml-rust2 is not expected to panic, but a format-preserving editor must never take the
     // process down over one odd file: a panic becomes a parse error.
     match std::panic::catch_unwind(|| Builder::new(text).run()) {
