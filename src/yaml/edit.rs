@@ -1597,6 +1597,17 @@ mod tests {
     }
 
     #[test]
+    fn empty_value_of_an_explicit_key_at_the_end_without_a_final_line_break() {
+        // Found by the fuzzer: the value's marker was the start of the key's line, so the
+        // mapping seemed to end before its last key.
+        let t = "spec:\n a: 1\n ?   nxb";
+        assert_eq!(
+            output(t, &[], insert("k2", NewValue::Int(1))),
+            format!("{t}\nk2: 1")
+        );
+    }
+
+    #[test]
     fn refusals_name_the_reason_and_the_place() {
         let r = refusal(
             "a: &x {k: 1}\nb: *x\n",

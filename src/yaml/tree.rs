@@ -621,7 +621,7 @@ impl<'a> Builder<'a> {
                 let from = self.tree.nodes[key].end;
                 match lex::find_indicator(text, from, text.len() + 1, b':') {
                     Some(i) => i + 1,
-                    None => from.min(marker),
+                    None => from,
                 }
             }
             // A key: after an explicit `?` written before the marker, else at the marker (the
