@@ -79,7 +79,8 @@ written; it is then replaced atomically (a temp file .secctx-XXXXXX.tmp in the s
 over it) with its permissions kept. Files that need no change are not touched. Invalid YAML, files \
 that are not UTF-8 and Helm/Go templates ({{ }}) are reported and left exactly as they were; \
 templates get the hint to pipe rendered output through `secctx fix -`. A file without write \
-permission, or one that changed on disk while secctx worked on it, is reported and not written.
+permission (or in a folder without it), or one that changed on disk while secctx worked on it, is \
+reported and not written.
 
 Symlinks: a symlinked file is edited through the link (the target is rewritten, the link stays a \
 link) only when the target lies inside the walked folder, or for a file named on the command line \
@@ -408,7 +409,8 @@ fn install_signal_handler() {
     let _ = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) || EXIT_ON_SIGNAL.load(Ordering::SeqCst) {
             let _ = io::stdout().flush();
-            std::process::exit(i32::from(EXIT_INTERRUPTED));
+            // No destructors run on this exit: the temp files of writes in progress go first.
+            walk::remove_temp_files_and_exit(i32::from(EXIT_INTERRUPTED));
         }
     });
 }

@@ -26,9 +26,10 @@
 //!
 //! [`write_atomic`] writes a temp file `.secctx-XXXXXX.tmp` in the file's folder, gives it the
 //! original's permissions (and owner, when allowed), checks that the file on disk still holds the
-//! bytes that were read, then renames the temp file over it. A file without write permission is
-//! reported and left alone (secctx does not rewrite what its owner marked read-only, even when
-//! running as root).
+//! bytes that were read, then renames the temp file over it. A file without write permission, or
+//! in a folder without write permission, is reported and left alone (secctx does not rewrite what
+//! its owner marked read-only, even when running as root). Temp files being written are listed
+//! so that an exit on a second signal removes them ([`remove_temp_files_and_exit`]).
 
 use std::collections::HashSet;
 use std::fs;
@@ -410,6 +411,8 @@ pub fn io_message(e: &io::Error) -> String {
 pub enum WriteError {
     /// The file has no write permission bits.
     ReadOnly,
+    /// Its folder has no write permission bits (root could still write there).
+    ReadOnlyFolder,
     /// The file's bytes changed after they were read.
     ChangedOnDisk,
     Io(anyhow::Error),
@@ -419,7 +422,7 @@ impl WriteError {
     /// The `error.kind` reported for it.
     pub fn kind(&self) -> &'static str {
         match self {
-            WriteError::ReadOnly => "read-only",
+            WriteError::ReadOnly | WriteError::ReadOnlyFolder => "read-only",
             WriteError::ChangedOnDisk => "changed-on-disk",
             WriteError::Io(_) => "write-failed",
         }
@@ -429,6 +432,9 @@ impl WriteError {
         match self {
             WriteError::ReadOnly => {
                 "the file is read-only (no write permission); not written".to_string()
+            }
+            WriteError::ReadOnlyFolder => {
+                "the file's folder is read-only (no write permission); not written".to_string()
             }
             WriteError::ChangedOnDisk => {
                 "the file changed on disk while secctx was working on it; not written (run again)"
@@ -455,12 +461,23 @@ pub fn write_atomic(real: &Path, original: &[u8], new: &[u8]) -> Result<(), Writ
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".secctx-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("failed to create a temporary file in {}", dir.display()))
-        .map_err(WriteError::Io)?;
+    if fs::metadata(dir).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(WriteError::ReadOnlyFolder);
+    }
+    // Created and listed under the lock, so that a signal handler removing the listed files
+    // cannot miss one that already exists.
+    let (mut tmp, _listed) = {
+        let mut in_flight = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+        let tmp = tempfile::Builder::new()
+            .prefix(".secctx-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .with_context(|| format!("failed to create a temporary file in {}", dir.display()))
+            .map_err(WriteError::Io)?;
+        in_flight.push(tmp.path().to_path_buf());
+        let listed = Listed(tmp.path().to_path_buf());
+        (tmp, listed)
+    };
     tmp.write_all(new)
         .and_then(|()| tmp.flush())
         .with_context(|| format!("failed to write {}", tmp.path().display()))
@@ -481,6 +498,33 @@ pub fn write_atomic(real: &Path, original: &[u8], new: &[u8]) -> Result<(), Writ
         .with_context(|| format!("failed to replace {}", real.display()))
         .map_err(WriteError::Io)?;
     Ok(())
+}
+
+/// Temp files of writes in progress. `std::process::exit` (the second signal) runs no
+/// destructors, so the handler removes these itself.
+static IN_FLIGHT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Takes a temp file off `IN_FLIGHT` when its write is over, whichever way.
+struct Listed(PathBuf);
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        let mut in_flight = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = in_flight.iter().position(|p| *p == self.0) {
+            in_flight.swap_remove(i);
+        }
+    }
+}
+
+/// Removes the temp files of the writes in progress, before an exit that skips destructors. The
+/// targets are untouched: each is replaced by a rename, which has happened or not. Holds the
+/// list's lock until the process exits, so that no new temp file appears meanwhile.
+pub fn remove_temp_files_and_exit(code: i32) -> ! {
+    let in_flight = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+    for p in in_flight.iter() {
+        let _ = fs::remove_file(p);
+    }
+    std::process::exit(code)
 }
 
 /// Gives the temp file the original's owner and group when they differ (e.g. root fixing a
