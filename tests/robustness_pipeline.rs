@@ -35,7 +35,12 @@ pub fn check_pipeline(data: &[u8]) {
 
 fn check_one(data: &[u8], settings: &Settings, forced: bool) {
     let report = fix_bytes(data, settings);
-    let lines = data.split(|&b| b == b'\n').count();
+    // YAML's line breaks: LF, CRLF, and a lone CR.
+    let lines = 1 + data
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && data.get(i + 1) != Some(&b'\n')))
+        .count();
     for f in &report.findings {
         assert!(
             f.line >= 1 && f.line <= lines && f.col >= 1,
@@ -235,6 +240,8 @@ fn odd_small_inputs_are_refused_or_fixed_cleanly() {
         b"kind: List\napiVersion: v1\nitems: [&i {kind: Pod, apiVersion: v1, spec: {containers: [{name: a}]}}, *i]\n",
         b"kind: Pod\napiVersion: v1\nspec:\n  containers:\n  - name: a\n    securityContext: ~\n    volumeMounts: ~\n  volumes: ~\n",
         b"kind: Pod\r\napiVersion: v1\r\nspec:\r\n  containers:\r\n  - name: a\r\n",
+        // Found by the fuzzer: lone CRs are line breaks too (findings count them).
+        b"kind: Pod\rapiVersion: v1\rspec:\r  containers:\r  - name: a\r    securityContext:\r      capabilities: x\r",
         b"\xef\xbb\xbfkind: Pod\napiVersion: v1\nspec:\n  containers:\n  - {name: a, securityContext: {capabilities: {drop: [all]}}}",
         b"kind: Pod\napiVersion: v1\nspec:\n  containers:\n  - name: a\n    image: nginx\n  securityContext:\n    runAsUser: 0\n",
         b"kind: Pod\napiVersion: v1\nspec:\n  os: {name: windows}\n  containers:\n  - name: a\n",
