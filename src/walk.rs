@@ -445,7 +445,8 @@ impl WriteError {
     }
 }
 
-/// Replaces `real` with `new` atomically, keeping its permissions, if it still holds `original`.
+/// Replaces `real` with `new` atomically, keeping its permissions, if it still holds `original`
+/// (or nothing, if it already holds `new`).
 ///
 /// Temp file in the same folder, permissions (and owner, when the process may set it) copied,
 /// contents flushed, the file on disk compared with `original` once more, then a rename. On any
@@ -490,6 +491,10 @@ pub fn write_atomic(real: &Path, original: &[u8], new: &[u8]) -> Result<(), Writ
     let now = fs::read(real)
         .with_context(|| format!("failed to re-read {}", real.display()))
         .map_err(WriteError::Io)?;
+    if now == new {
+        // Another run (secctx on the same tree at the same time) already wrote this result.
+        return Ok(());
+    }
     if now != original {
         return Err(WriteError::ChangedOnDisk);
     }
