@@ -6,6 +6,30 @@
 //! Pure input cases call `secctx::fix::fix_bytes`; cases that need a file name in the message, or
 //! the whole run (diff, write), use the real binary. The file system, concurrent runs and signals
 //! are in `tests/robustness_fs.rs`; the fuzz target's checks in `tests/robustness_pipeline.rs`.
+//!
+//! | case | behaviour | test |
+//! |---|---|---|
+//! | invalid YAML | `path:line:col: error[invalid-yaml]`, file untouched, run goes on, exit 2 | `invalid_yaml_is_an_error_with_file_line_and_column_and_the_file_is_untouched` |
+//! | Helm/Go template | skipped with the `secctx fix -` hint, untouched, exit 0 | `helm_and_go_templates_are_skipped_and_untouched` |
+//! | not UTF-8, binary | `error[not-utf8]` at the first bad byte, untouched | `non_utf8_and_binary_files_named_yaml_are_refused_and_untouched` |
+//! | empty, only comments | skipped (empty), untouched, exit 0 | `empty_and_comment_only_files_are_skipped_and_untouched` |
+//! | 100 MB file | fixed; every byte outside the edits kept | `a_100_mb_file_is_fixed_and_every_byte_outside_the_edits_is_kept` |
+//! | 10,000 documents | each hardened as if alone, a hunk each, idempotent | `ten_thousand_documents_in_one_file_are_each_hardened` |
+//! | 10,000 levels deep | `error[invalid-yaml]` with a position, no stack overflow; 480 block / 200 flow levels still fixed | `nesting_10000_levels_deep_is_a_clean_error_not_a_stack_overflow`, `nesting_just_under_the_limit_is_still_hardened` |
+//! | duplicate keys | `error[invalid-yaml]` at the second key, untouched | `duplicate_keys_are_an_error_at_the_second_key_and_the_file_is_untouched` |
+//! | 16 MB lines | kept exactly; a one-line flow document grows on its line | `very_long_lines_are_kept_exactly` |
+//! | NUL bytes | `error[invalid-yaml]` at the NUL, untouched | `nul_bytes_are_refused_where_they_stand_and_never_dropped` |
+//! | alias bombs | bounded time and memory; laughs fixed, aliased containers refused with a finding | `alias_bombs_take_bounded_time_and_memory` |
+//! | symlink loop | `error[read-failed]` once per path, links kept, run goes on | `robustness_fs::symlink_loops_are_reported_and_the_run_goes_on` |
+//! | link leaving the tree | skipped with a note (relative, chained, named); folder links not followed | `robustness_fs::links_leaving_the_tree_are_skipped_whatever_the_route`, `cli::symlinks_edit_targets_inside_the_tree_only_and_stay_links` |
+//! | link to a file in the tree | the target is edited once, the links stay links | `robustness_fs::a_file_reached_through_several_links_is_hardened_once_through_its_target`, `cli::symlinks_edit_targets_inside_the_tree_only_and_stay_links` |
+//! | unreadable file/folder | `error[read-failed]` permission denied, untouched | `robustness_fs::unreadable_files_and_folders_are_reported_even_when_the_tests_run_as_root`, `cli::unreadable_files_and_folders_are_reported_and_the_run_goes_on` |
+//! | read-only file/folder | `error[read-only]`, untouched, mode kept, also as root | `robustness_fs::read_only_files_and_folders_are_reported_and_left_whole`, `cli::a_read_only_file_is_reported_not_written_not_lost` |
+//! | changed between read and write | `error[changed-on-disk]`, the other writer's bytes kept | `robustness_fs::a_file_changed_between_read_and_write_is_reported_and_not_overwritten` |
+//! | two runs at once | every file as one clean run leaves it, the same errors | `robustness_fs::two_runs_at_once_leave_every_file_as_one_clean_run_would` |
+//! | SIGINT/SIGTERM/SIGHUP | exit 130, each file old or new, no temp file | `cli::sigint_stops_cleanly_without_temp_files`, `robustness_fs::sigterm_or_sighup_during_a_large_run_leaves_each_file_old_or_new_and_no_temp_files` |
+//! | second signal mid-write | exits at once, file old or new, temp file removed | `robustness_fs::a_second_signal_in_the_middle_of_a_write_exits_at_once_without_temp_files` |
+//! | any bytes (fuzzing) | refused cleanly, or parses, keeps the value, idempotent | `robustness_pipeline::*`, `fuzz/fuzz_targets/pipeline.rs` |
 
 use std::fs;
 use std::path::Path;
@@ -402,11 +426,7 @@ fn nested(flow: usize, block: usize) -> Vec<(&'static str, String)> {
     vec![
         (
             "flow-seq",
-            format!(
-                "{pod}    args: {}{}\n",
-                "[".repeat(flow),
-                "]".repeat(flow)
-            ),
+            format!("{pod}    args: {}{}\n", "[".repeat(flow), "]".repeat(flow)),
         ),
         (
             "flow-map",
