@@ -58,6 +58,35 @@ pub struct Stats {
     pub containers_hardened: usize,
     /// Number of logical changes (fields set, mounts and volumes added).
     pub changes: usize,
+    /// The same changes by rule (mounts and volumes count for `read-only-root-filesystem`).
+    pub rules: RuleCounts,
+}
+
+/// Changes per rule, in `Rule::ALL` order; serialised as `{"run-as-non-root": n, ...}`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RuleCounts(pub [usize; 5]);
+
+impl RuleCounts {
+    /// The rules with at least one change, in `Rule::ALL` order.
+    pub fn applied(&self) -> Vec<crate::settings::Rule> {
+        crate::settings::Rule::ALL
+            .into_iter()
+            .zip(self.0)
+            .filter(|(_, n)| *n > 0)
+            .map(|(r, _)| r)
+            .collect()
+    }
+}
+
+impl Serialize for RuleCounts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(5))?;
+        for (r, n) in crate::settings::Rule::ALL.iter().zip(self.0) {
+            m.serialize_entry(r.name(), &n)?;
+        }
+        m.end()
+    }
 }
 
 /// The result of running the pipeline over one file.
@@ -180,6 +209,9 @@ fn plan<'a>(
             report.stats.containers += out.containers;
             report.stats.containers_hardened += out.containers_changed;
             report.stats.changes += out.changes;
+            for (total, n) in report.stats.rules.0.iter_mut().zip(out.per_rule) {
+                *total += n;
+            }
             report.findings.extend(out.findings);
         }
     }

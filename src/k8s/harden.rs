@@ -107,6 +107,8 @@ pub struct PodOutcome {
     pub containers: usize,
     pub containers_changed: usize,
     pub changes: usize,
+    /// Changes per rule, in `Rule::ALL` order.
+    pub per_rule: [usize; 5],
 }
 
 /// Rules named by an opt-out value: `all` or a comma-separated list. Unknown names are returned
@@ -325,6 +327,11 @@ impl Ctx<'_, '_> {
         match result {
             Ok(()) => {
                 self.out.changes += 1;
+                let i = Rule::ALL
+                    .iter()
+                    .position(|r| *r == rule)
+                    .expect("every rule is in ALL");
+                self.out.per_rule[i] += 1;
                 true
             }
             Err(r) => {
