@@ -1608,6 +1608,21 @@ mod tests {
     }
 
     #[test]
+    fn empty_first_item_followed_by_a_tab_and_a_comment() {
+        // Found by the fuzzer: `-  \t#c` was not seen as a dash line, so the item was placed
+        // at the end of the text.
+        let t = "k:\n-  \t#c\n";
+        let out = output(
+            t,
+            &[0, 0],
+            Action::Replace {
+                value: NewValue::str("v"),
+            },
+        );
+        assert_eq!(out, "k:\n- v  \t#c\n");
+    }
+
+    #[test]
     fn refusals_name_the_reason_and_the_place() {
         let r = refusal(
             "a: &x {k: 1}\nb: *x\n",

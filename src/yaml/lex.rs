@@ -448,13 +448,36 @@ pub fn is_dash(text: &str, i: usize) -> bool {
     b.get(i) == Some(&b'-') && b.get(i + 1).is_none_or(|&c| is_blank(c) || is_break(c))
 }
 
-/// The `-` that ends an earlier line (ignoring blank and comment-only lines in between), when
-/// nothing but blanks precedes `at` on its own line: the dash of an item whose content starts on
-/// a later line (`-\n  x`), or of an empty item.
+/// Where the `-` of `line` is, when the line holds only a dash, maybe followed by properties
+/// (`- &a`) and a comment.
+fn dash_of_line(line: &str) -> Option<usize> {
+    let body = line.trim_start_matches([' ', '\t']);
+    // A comment starts at a `#` after a blank (a space or a tab).
+    let comment = body
+        .as_bytes()
+        .windows(2)
+        .position(|w| is_blank(w[0]) && w[1] == b'#');
+    let code = match comment {
+        Some(i) => &body[..i],
+        None => body,
+    };
+    let mut words = code.split([' ', '\t']).filter(|w| !w.is_empty());
+    (words.next() == Some("-") && words.all(|w| w.starts_with(['&', '!'])))
+        .then(|| line.len() - body.len())
+}
+
+/// The `-` of an item whose content (or, for an empty item, next token) is at `at`, when that
+/// dash is alone on its line: on `at`'s own line before a comment (`- # c`), or on an earlier
+/// line (`-\n  x`), blank and comment-only lines in between.
 pub fn dash_above(text: &str, at: usize) -> Option<usize> {
     let ls = super::text::line_start(text, at);
     if !text[ls..at].bytes().all(is_blank) {
-        return None;
+        // `at` is at the end of the dash's own line, or in its comment.
+        let line = &text[ls..line_end_of(text, ls)];
+        let d = dash_of_line(line)?;
+        let rest = text[ls + d + 1..at].trim_start_matches([' ', '\t']);
+        return (rest.is_empty() || rest.starts_with('#') || rest.starts_with(['&', '!']))
+            .then_some(ls + d);
     }
     let mut end = ls;
     while end > 0 {
@@ -466,24 +489,19 @@ pub fn dash_above(text: &str, at: usize) -> Option<usize> {
         let start = super::text::line_start(text, e);
         let line = &text[start..e];
         let body = line.trim_start_matches([' ', '\t']);
-        let code = match body.find(" #") {
-            Some(i) if !body.starts_with('#') => &body[..i],
-            _ => body,
-        };
-        let code = code.trim_end_matches([' ', '\t']);
         if body.is_empty() || body.starts_with('#') {
             end = start;
             continue;
         }
-        // `- ` alone, or followed by properties only (`- &a`).
-        let mut words = code.split([' ', '\t']).filter(|w| !w.is_empty());
-        let first = words.next()?;
-        if first == "-" && words.all(|w| w.starts_with(['&', '!'])) {
-            return Some(start + (line.len() - body.len()));
-        }
-        return None;
+        return dash_of_line(line).map(|d| start + d);
     }
     None
+}
+
+fn line_end_of(text: &str, from: usize) -> usize {
+    text[from..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| from + i)
 }
 
 /// End (exclusive) of a flow collection given its end event's marker, which is the closing
