@@ -308,7 +308,10 @@ pub fn block_header_before(text: &str, content: usize) -> usize {
                 || b[i - 1] == b':')
         {
             let ls = super::text::line_start(text, i);
-            if !text[ls..i].contains(" #") && !text[ls..i].trim_start().starts_with('#') {
+            let before = &text.as_bytes()[ls..i];
+            let in_comment = before.first() == Some(&b'#')
+                || before.windows(2).any(|w| is_blank(w[0]) && w[1] == b'#');
+            if !in_comment {
                 return i;
             }
         }
@@ -563,6 +566,11 @@ mod tests {
         let t = "a: |+\n  x\n\nb: 1";
         assert_eq!(&t[8..block_scalar_extent(t, 3, 0).end], "x\n");
         assert_eq!(block_header_before(t, 8), 3);
+        // A `>` or `|` in the header's comment (after a space or a tab) is not the header.
+        let t = "a: |\t# x > y\n  z\n";
+        assert_eq!(block_header_before(t, 16), 3);
+        let t = "a: | # x > y\n  z\n";
+        assert_eq!(block_header_before(t, 15), 3);
     }
 
     #[test]
