@@ -86,7 +86,11 @@ pub struct TmpVolume {
 
 impl Default for TmpVolume {
     fn default() -> Self {
-        TmpVolume { name: "tmp".to_string(), medium: None, size_limit: None }
+        TmpVolume {
+            name: "tmp".to_string(),
+            medium: None,
+            size_limit: None,
+        }
     }
 }
 
