@@ -30,6 +30,12 @@
 //! in a folder without write permission, is reported and left alone (secctx does not rewrite what
 //! its owner marked read-only, even when running as root). Temp files being written are listed
 //! so that an exit on a second signal removes them ([`remove_temp_files_and_exit`]).
+//!
+//! What this cannot promise: a change saved between the last comparison and the rename (a window
+//! of microseconds) is replaced, as with any tool that writes without locks; and a `SIGKILL` or a
+//! crash of the machine can leave a `.secctx-*.tmp` beside the file (never a partial file: the
+//! target is only ever replaced by a rename). Such leftovers are hidden and are not `.yaml`, so
+//! the next run does not take them for manifests.
 
 use std::collections::HashSet;
 use std::fs;
