@@ -464,6 +464,13 @@ impl TreeResult {
     }
 }
 
+/// Flush the page cache's dirty pages (the tree just written or copied), so that their writeback
+/// does not land inside the next measurement.
+fn settle() {
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() };
+}
+
 /// The fastest run: on a machine shared with other work, the least disturbed one.
 fn fastest(samples: Vec<ChildOutput>) -> Result<ChildOutput> {
     samples
@@ -624,6 +631,7 @@ fn bench_tree(
                     .with_context(|| format!("failed to remove {}", copy.display()))?;
             }
             copy_tree(tree, &copy)?;
+            settle();
             runs.push(measure(
                 &mut secctx_command(config, false, threads, &copy),
                 false,
@@ -653,6 +661,7 @@ fn bench_tree(
                 .with_context(|| format!("failed to remove {}", copy.display()))?;
         }
         copy_tree(tree, &copy)?;
+        settle();
         eprintln!("  ruamel.yaml peer on {} files (slow)...", result.files);
         let mut command = Command::new(&peer.python);
         command.arg(&peer.script).arg(&copy);
@@ -962,6 +971,7 @@ fn run() -> Result<()> {
             },
         )
         .with_context(|| format!("failed to generate the {n}-file tree"))?;
+        settle();
         eprintln!(
             "generated {n} files ({:.1} MB) in {:.1} s",
             summary.bytes as f64 / 1e6,
@@ -998,6 +1008,7 @@ fn run() -> Result<()> {
     if let Some(corpus) = &config.corpus {
         let tree = work.join("corpus");
         copy_tree(corpus, &tree)?;
+        settle();
         let scratch = work.join("scratch-corpus");
         fs::create_dir_all(&scratch)
             .with_context(|| format!("failed to create {}", scratch.display()))?;
