@@ -1623,6 +1623,17 @@ mod tests {
     }
 
     #[test]
+    fn empty_explicit_key_whose_marker_is_its_line_start() {
+        // Found by the fuzzer: `  ? ` at the end of the text; the key's marker is the start of
+        // its line, before the `?`.
+        let t = "a:\n  ? x\n  : y\n  ? ";
+        assert_eq!(
+            output(t, &[], insert("k2", NewValue::Int(1))),
+            format!("{t}\nk2: 1")
+        );
+    }
+
+    #[test]
     fn refusals_name_the_reason_and_the_place() {
         let r = refusal(
             "a: &x {k: 1}\nb: *x\n",

@@ -634,14 +634,12 @@ impl<'a> Builder<'a> {
                     None if text[node.start..].starts_with('{') => node.start + 1,
                     None => node.start,
                 };
-                let limit = if marker >= from {
-                    marker + 1
-                } else {
-                    text.len() + 1
-                };
-                match lex::find_indicator(text, from, limit, b'?') {
+                // No limit from the marker: it may point before the `?` (the start of its
+                // line); the first token after the previous value is this key's.
+                // Without `?`, an implicit empty key (`: x`) sits at its `:`.
+                match lex::find_indicator(text, from, text.len() + 1, b'?') {
                     Some(q) => q + 1,
-                    None => marker,
+                    None => lex::find_indicator(text, from, text.len() + 1, b':').unwrap_or(marker),
                 }
             }
             (
