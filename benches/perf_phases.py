@@ -20,6 +20,8 @@ import sys
 PARENTS = [
     "secctx::cli::fix_one",
     "secctx::fix::fix_bytes",
+    "secctx::fix::fix_bytes_with",
+    "secctx::yaml::tree::parse",
     "secctx::yaml::tree::Builder::run",
     "secctx::yaml::tree::Builder::push_node",
     "secctx::diff::unified_diff",
