@@ -1634,6 +1634,20 @@ mod tests {
     }
 
     #[test]
+    fn plain_continuation_lines_count_from_the_mapping_column() {
+        // The first key's anchor puts the mapping at column 0, so `  two` continues `one`.
+        let t = "&a k: one\n  two\nb: 1\n";
+        let tree = parse(t).unwrap();
+        let k = tree.entries(tree.docs[0].root)[0].1;
+        assert_eq!(tree.str(k), Some("one two"));
+        assert_eq!(&t[tree.nodes[k].start..tree.nodes[k].end], "one\n  two");
+        assert_eq!(
+            output(t, &[], insert("k2", NewValue::Int(1))),
+            format!("{t}k2: 1\n")
+        );
+    }
+
+    #[test]
     fn refusals_name_the_reason_and_the_place() {
         let r = refusal(
             "a: &x {k: 1}\nb: *x\n",

@@ -592,13 +592,13 @@ impl<'a> Builder<'a> {
         let node = &self.tree.nodes[frame.node];
         match &node.kind {
             Kind::Map { flow, entries } => {
+                // Continuation lines go deeper than the mapping's column (set from its first
+                // key's properties or `?` once that key is in).
                 let is_key = frame.pending_key.is_none();
-                let col = match entries.first() {
-                    Some(&(k, _)) => self.tree.nodes[k].col as isize,
-                    None if is_key => -1,
-                    None => frame
-                        .pending_key
-                        .map_or(-1, |k| self.tree.nodes[k].col as isize),
+                let col = if is_key && entries.is_empty() {
+                    -1
+                } else {
+                    node.col as isize
                 };
                 (*flow, col, is_key && !*flow)
             }
