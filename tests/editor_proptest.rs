@@ -34,6 +34,8 @@ struct Knobs {
 #[derive(Clone, Debug)]
 enum Scalar {
     Str(String),
+    /// A string with a `!!str` tag.
+    Tagged(String),
     Int(i64),
     Bool(bool),
     /// "" (empty), "~", "null".
@@ -57,6 +59,8 @@ enum Val {
 #[derive(Clone, Debug)]
 struct Entry {
     key: String,
+    /// `&kN key:` (an alias to it follows at the end of the document).
+    key_anchor: bool,
     value: Val,
     comment: Option<String>,
     blank_before: bool,
@@ -101,6 +105,7 @@ fn plain_word() -> impl Strategy<Value = String> {
 fn simple_scalar() -> impl Strategy<Value = Scalar> {
     prop_oneof![
         4 => word().prop_map(Scalar::Str),
+        1 => word().prop_map(Scalar::Tagged),
         1 => (-5i64..100_000).prop_map(Scalar::Int),
         1 => any::<bool>().prop_map(Scalar::Bool),
         1 => prop::sample::select(&["", "~", "null"][..]).prop_map(Scalar::Null),
@@ -163,14 +168,16 @@ fn entries(inner: impl Strategy<Value = Val> + Clone) -> impl Strategy<Value = V
             inner,
             prop::option::weighted(0.2, prop::sample::select(&["note", "ça va", "x: y"][..])),
             prop::bool::weighted(0.15),
+            prop::bool::weighted(0.1),
         ),
         1..4,
     )
     .prop_map(|raw| {
         raw.into_iter()
             .enumerate()
-            .map(|(i, (k, value, comment, blank_before))| Entry {
+            .map(|(i, (k, value, comment, blank_before, key_anchor))| Entry {
                 key: format!("{k}{i}"),
+                key_anchor,
                 value,
                 comment: comment.map(str::to_string),
                 blank_before,
@@ -287,6 +294,7 @@ fn inline(v: &Val, k: &Knobs) -> String {
     match v {
         Val::Scalar(s) => match s {
             Scalar::Str(x) => render_str(x, k),
+            Scalar::Tagged(x) => format!("!!str {}", render_str(x, k)),
             Scalar::Int(n) => n.to_string(),
             Scalar::Bool(b) => b.to_string(),
             Scalar::Null("") => "null".to_string(),
@@ -434,6 +442,10 @@ fn block_map(
             out.push('\n');
         }
         out.push_str(&" ".repeat(col));
+        if e.key_anchor {
+            *anchor_n += 1;
+            out.push_str(&format!("&k{anchor_n} "));
+        }
         out.push_str(&render_key(&e.key));
         out.push(':');
         after_indicator(out, &e.value, col, &e.comment, k, false, anchor_n);
@@ -485,7 +497,12 @@ fn render(docs: &[Doc], k: &Knobs) -> String {
         if i > 0 || d.explicit_start {
             out.push_str("---\n");
         }
+        let before = anchor_n;
         block_map(&mut out, &d.entries, 0, d.tail, k, &mut anchor_n);
+        if anchor_n > before && out.contains(&format!("&k{anchor_n} ")) {
+            // Refer to the last key anchor (an alias follows its anchor in the document).
+            out.push_str(&format!("zz_alias: *k{anchor_n}\n"));
+        }
         if d.explicit_end {
             out.push_str("...\n");
         }

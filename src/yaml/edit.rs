@@ -171,7 +171,8 @@ pub fn detect_style(text: &str, tree: &Tree) -> Style {
                 flow: false,
             } => {
                 for &(k, v) in entries {
-                    let (kc, vn) = (tree.nodes[k].col, &tree.nodes[v]);
+                    // The mapping's column: a key's own column is after its properties.
+                    let (kc, vn) = (node.col, &tree.nodes[v]);
                     match &vn.kind {
                         Kind::Map { flow: false, .. }
                             if vn.col > kc && vn.line > tree.nodes[k].line =>
@@ -1308,6 +1309,14 @@ mod tests {
         let tree = parse(t).unwrap();
         let s = detect_style(t, &tree);
         assert_eq!((s.step, s.seq_offset, s.item_gap, s.quote), (2, 2, 1, None));
+    }
+
+    #[test]
+    fn style_counts_from_the_mapping_column_when_keys_have_anchors() {
+        // Found by the property test: `&k1 name:` made an indented sequence look indentless.
+        let t = "a:\n  &k1 b:\n    - x\n";
+        let tree = parse(t).unwrap();
+        assert_eq!(detect_style(t, &tree).seq_offset, 2);
     }
 
     #[test]
