@@ -1,5 +1,6 @@
-//! `fix` does not parse files without the word `containers` (every pod spec has that key): this
-//! shows the shortcut misses nothing, on hand-written traps and (with `SECCTX_CORPUS`) on every
+//! `fix` does not parse files without `ontainers` (every pod spec it edits has a `containers`,
+//! `initContainers` or `ephemeralContainers` key) or a backslash: this shows the shortcut misses
+//! nothing, on hand-written traps and (with `SECCTX_CORPUS`) on every
 //! corpus file: wherever the shortcut applies, the full pipeline would not have changed or
 //! reported anything either.
 
