@@ -603,43 +603,40 @@ fn bench_tree(
         thread_counts.push(config.threads);
     }
 
-    // (b) fix --check.
-    for &threads in &thread_counts {
-        let mut runs = Vec::new();
-        for _ in 0..config.runs {
-            runs.push(measure(
-                &mut secctx_command(config, true, threads, tree),
-                false,
-            )?);
-        }
-        let best = fastest(runs)?;
-        note_status(
-            &mut result.notes,
-            &format!("fix --check -j{threads}"),
-            &best,
-        );
-        rows.push(row(Case::Check, threads, best.sample));
-    }
-
-    // (c) fix, each run on a fresh copy.
+    // (b) fix --check and (c) fix, each `fix` run on a fresh copy. The thread counts alternate
+    // run by run, so that a neighbour's load falls on both alike.
     let copy = scratch.join("fix-copy");
-    for &threads in &thread_counts {
-        let mut runs = Vec::new();
+    for check in [true, false] {
+        let mut runs: Vec<Vec<ChildOutput>> = thread_counts.iter().map(|_| Vec::new()).collect();
         for _ in 0..config.runs {
-            if copy.exists() {
-                fs::remove_dir_all(&copy)
-                    .with_context(|| format!("failed to remove {}", copy.display()))?;
+            for (slot, &threads) in thread_counts.iter().enumerate() {
+                let dir = if check {
+                    tree.to_path_buf()
+                } else {
+                    if copy.exists() {
+                        fs::remove_dir_all(&copy)
+                            .with_context(|| format!("failed to remove {}", copy.display()))?;
+                    }
+                    copy_tree(tree, &copy)?;
+                    settle();
+                    copy.clone()
+                };
+                runs[slot].push(measure(
+                    &mut secctx_command(config, check, threads, &dir),
+                    false,
+                )?);
             }
-            copy_tree(tree, &copy)?;
-            settle();
-            runs.push(measure(
-                &mut secctx_command(config, false, threads, &copy),
-                false,
-            )?);
         }
-        let best = fastest(runs)?;
-        note_status(&mut result.notes, &format!("fix -j{threads}"), &best);
-        rows.push(row(Case::Fix, threads, best.sample));
+        for (runs, &threads) in runs.into_iter().zip(&thread_counts) {
+            let best = fastest(runs)?;
+            let (case, what) = if check {
+                (Case::Check, format!("fix --check -j{threads}"))
+            } else {
+                (Case::Fix, format!("fix -j{threads}"))
+            };
+            note_status(&mut result.notes, &what, &best);
+            rows.push(row(case, threads, best.sample));
+        }
     }
     // The fixed copy must now be stable: a second `fix --check` finds nothing to do.
     let again = measure(
