@@ -2,6 +2,8 @@
 //!
 //! `text` (line index, BOM, line endings) -> `tree` (span tree from yaml-rust2 events, with ends
 //! from `lex`) -> `edit` (operations rendered to byte-range edits, applied, re-parsed, verified).
+//! `oracle` checks the editor's contract independently (yaml-rust2's loader, idempotency, where
+//! edits may sit) for the tests and the fuzz target; the CLI does not use it.
 
 pub mod edit;
 pub mod lex;
