@@ -1362,6 +1362,11 @@ mod marker_quirks {
             h.get(&Yaml::String("a".to_string())),
             Some(&Yaml::String("b".to_string()))
         );
+        // A core schema tag that does not fit its text: the loader drops the entry.
+        let docs = YamlLoader::load_from_str("{!!int abc: }\n").unwrap();
+        assert_eq!(docs[0], Yaml::Hash(Default::default()));
+        let tree = parse("{!!int abc: }\n").unwrap();
+        assert_eq!(tree.entries(tree.docs[0].root).len(), 1);
         let tree = parse("- !!null : a\n  b: !!str\n").unwrap();
         let m = tree.items(tree.docs[0].root)[0];
         assert_eq!(tree.entries(m).len(), 2);
