@@ -183,8 +183,68 @@ pub fn is_template(text: &str, tree: &Tree) -> bool {
 ///
 /// A double-quoted key can spell the word with escapes (`"contain\x65rs"`), so a file with a
 /// backslash is always parsed.
+///
+/// Large files in real repositories are mostly CustomResourceDefinitions, whose schemas mention
+/// `containers`: a file is not parsed either when every document that mentions the word is an
+/// object of a kind that never holds a pod spec, read from its one `kind:` line at column 0
+/// (anything less plain, such as a flow or JSON document or two `kind:` lines, is parsed).
 pub fn may_hold_pod_spec(text: &str) -> bool {
-    text.contains("ontainers") || text.contains('\\')
+    let mentions = |t: &str| t.contains("ontainers") || t.contains('\\');
+    mentions(text) && documents(text).any(|doc| mentions(doc) && !is_podless_kind(doc))
+}
+
+/// Kinds that never hold a pod spec and often hold the word `containers` (schemas, rules, RBAC).
+const PODLESS_KINDS: &[&str] = &[
+    "CustomResourceDefinition",
+    "ConfigMap",
+    "Secret",
+    "ClusterRole",
+    "Role",
+    "ClusterRoleBinding",
+    "RoleBinding",
+    "Service",
+    "ServiceAccount",
+    "Namespace",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "PrometheusRule",
+    "ServiceMonitor",
+    "PodMonitor",
+    "APIService",
+];
+
+/// The documents of a stream, split at `---` and `...` lines (a cheap split for the shortcut: a
+/// piece may hold less or more than one document only in ways that keep the answer safe).
+fn documents(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut at = 0;
+        for line in rest.split_inclusive(['\n', '\r']) {
+            let marker = (line.starts_with("---") || line.starts_with("..."))
+                && line[3..].chars().next().is_none_or(char::is_whitespace);
+            if marker && at > 0 {
+                break;
+            }
+            at += line.len();
+        }
+        let (doc, tail) = rest.split_at(at);
+        rest = tail;
+        Some(doc)
+    })
+}
+
+/// Whether a document's one column-0 `kind:` line names a kind without pod specs.
+fn is_podless_kind(doc: &str) -> bool {
+    let mut kinds = doc.lines().filter_map(|l| l.strip_prefix("kind:"));
+    let (Some(kind), None) = (kinds.next(), kinds.next()) else {
+        return false;
+    };
+    let kind = kind.split(" #").next().unwrap_or("").trim();
+    PODLESS_KINDS.contains(&kind)
 }
 
 /// Plans the hardening of every pod spec of a parsed stream. Returns the editor and the report

@@ -43,6 +43,24 @@ fn escaped_or_aliased_container_keys_are_not_skipped() {
 }
 
 #[test]
+fn podless_kinds_are_skipped_only_when_every_mentioning_document_is_one() {
+    let crd = "kind: CustomResourceDefinition\nspec: {containers: x}\n";
+    assert!(!may_hold_pod_spec(crd));
+    // A workload beside the CRD, a flow document, or two kind lines: parsed.
+    assert!(may_hold_pod_spec(&format!(
+        "{crd}---\nkind: Pod\nspec:\n  containers: []\n"
+    )));
+    assert!(may_hold_pod_spec("{kind: ConfigMap, containers: 1}\n"));
+    assert!(may_hold_pod_spec(
+        "kind: ConfigMap\n...\nkind: Pod\nspec: {containers: []}\n"
+    ));
+    // A document without the word does not matter.
+    assert!(!may_hold_pod_spec(&format!(
+        "kind: Pod\nspec: {{}}\n---\n{crd}"
+    )));
+}
+
+#[test]
 fn files_without_the_word_need_nothing() {
     let cases = [
         (
@@ -59,6 +77,10 @@ fn files_without_the_word_need_nothing() {
         ),
         ("invalid", "a: [\n"),
         ("template", "{{ if .Values.x }}\nkind: Pod\n{{ end }}\n"),
+        (
+            "crd-schema",
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  versions:\n  - schema:\n      openAPIV3Schema:\n        properties:\n          containers:\n            type: array\n",
+        ),
     ];
     for (name, text) in cases {
         full_pipeline_does_nothing(name, text.as_bytes());
