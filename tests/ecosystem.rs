@@ -2,31 +2,14 @@
 //! kubectl (skipped with a message when it is not installed), and a Helm-style post-renderer
 //! stream with comments and several documents.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+mod common;
 
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn fix_stdin(input: &[u8]) -> (i32, Vec<u8>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_secctx"))
-        .args(["fix", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn secctx");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
-    (
-        out.status.code().unwrap_or(-1),
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
+    common::run_stdin(&["fix", "-"], input)
 }
 
 /// Every container of every Deployment in the stream carries the five settings.

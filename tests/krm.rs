@@ -1,8 +1,9 @@
 //! secctx as a kpt exec function: a `ResourceList` on stdin comes back hardened, with the
 //! findings in `results`; and the real `kpt fn eval --exec` round trip, when kpt is installed.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+mod common;
 
 const RESOURCE_LIST: &str = "\
 apiVersion: config.kubernetes.io/v1
@@ -32,25 +33,8 @@ items:
 ";
 
 fn run_stdin(input: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_secctx"))
-        .args(["fix", "-", "--color", "never"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn secctx");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("wait");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).expect("utf-8"),
-        String::from_utf8(out.stderr).expect("utf-8"),
-    )
+    let (code, out, err) = common::run_stdin(&["fix", "-", "--color", "never"], input.as_bytes());
+    (code, String::from_utf8(out).expect("utf-8"), err)
 }
 
 #[test]

@@ -40,33 +40,18 @@ use secctx::fix::{FileError, Outcome, SkipReason, fix_bytes};
 use secctx::settings::Settings;
 use tempfile::TempDir;
 
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
+mod common;
+use common::Run;
 
+/// The built binary with no standard input.
 fn secctx() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_secctx"));
-    for var in ["NO_COLOR", "CLICOLOR_FORCE", "CLICOLOR", "TERM"] {
-        c.env_remove(var);
-    }
+    let mut c = common::secctx();
     c.stdin(Stdio::null());
     c
 }
 
 fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let o = secctx()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    Run {
-        code: o.status.code().unwrap_or(-1),
-        out: String::from_utf8_lossy(&o.stdout).into_owned(),
-        err: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    common::run_cmd(secctx().current_dir(dir).args(args))
 }
 
 /// A temp folder with an empty `.secctx.yaml`, so that no configuration above it applies.

@@ -21,29 +21,18 @@ use secctx::fix::{Outcome, fix_bytes};
 use secctx::settings::Settings;
 use tempfile::TempDir;
 
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
+mod common;
+use common::Run;
 
+/// The built binary with no standard input.
 fn secctx() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_secctx"));
-    for var in ["NO_COLOR", "CLICOLOR_FORCE", "CLICOLOR", "TERM"] {
-        c.env_remove(var);
-    }
+    let mut c = common::secctx();
     c.stdin(Stdio::null());
     c
 }
 
 fn finish(cmd: &mut Command) -> Run {
-    let o = cmd.output().expect("the binary runs");
-    Run {
-        code: o.status.code().unwrap_or(-1),
-        out: String::from_utf8_lossy(&o.stdout).into_owned(),
-        err: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    common::run_cmd(cmd)
 }
 
 fn run_in(dir: &Path, args: &[&str]) -> Run {
