@@ -194,6 +194,8 @@ pub fn may_hold_pod_spec(text: &str) -> bool {
 }
 
 /// Kinds that never hold a pod spec and often hold the word `containers` (schemas, rules, RBAC).
+/// Only names no known custom resource with pod templates shares: a Knative `Service` has one, so
+/// `Service` is not here.
 const PODLESS_KINDS: &[&str] = &[
     "CustomResourceDefinition",
     "ConfigMap",
@@ -202,7 +204,6 @@ const PODLESS_KINDS: &[&str] = &[
     "Role",
     "ClusterRoleBinding",
     "RoleBinding",
-    "Service",
     "ServiceAccount",
     "Namespace",
     "MutatingWebhookConfiguration",

@@ -54,6 +54,10 @@ fn podless_kinds_are_skipped_only_when_every_mentioning_document_is_one() {
     assert!(may_hold_pod_spec(
         "kind: ConfigMap\n...\nkind: Pod\nspec: {containers: []}\n"
     ));
+    // A Knative Service holds a pod template: `Service` is never taken as podless.
+    assert!(may_hold_pod_spec(
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nspec:\n  template:\n    spec:\n      containers: []\n"
+    ));
     // A document without the word does not matter.
     assert!(!may_hold_pod_spec(&format!(
         "kind: Pod\nspec: {{}}\n---\n{crd}"
