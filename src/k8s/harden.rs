@@ -64,8 +64,8 @@
 //! - **`capabilities.add`** entries other than `NET_BIND_SERVICE` are kept (DESIGN §3) and
 //!   reported: the restricted profile denies them whatever secctx adds.
 //! - **Not edited at all**: a container whose `securityContext` is not a mapping (one finding);
-//!   an object holding a Helm/Go template action that parsed as YAML (`name: {{ .Chart.Name }}`
-//!   is a flow mapping to YAML; one `template` finding: the rendered output is what to harden);
+//!   a file holding a Helm/Go template action, even one that parses as YAML (`fix::is_template`
+//!   skips the whole file before any planning);
 //!   anything the editor refuses (aliased or merged nodes: one finding per rule, with its reason).
 //!
 //! Findings name the container (`` container `web` ``, or `initContainers[0]` when unnamed) and sit
@@ -76,7 +76,7 @@ use std::collections::BTreeSet;
 use crate::finding::{Finding, Severity};
 use crate::settings::{Rule, Settings};
 use crate::yaml::edit::{Editor, NewValue, Refusal};
-use crate::yaml::tree::{Kind, NodeId, Tree};
+use crate::yaml::tree::{NodeId, Tree};
 
 use super::find::{Container, PodSpec, containers};
 use super::images::{self, ImageFacts};
@@ -95,8 +95,6 @@ const MAX_UID: i64 = 2_147_483_647;
 pub const OPT_OUT: &str = "opt-out";
 /// Rule name of the finding about Linux-only fields on a Windows pod.
 pub const WINDOWS_POD: &str = "windows-pod";
-/// Rule name of the finding about a template that parsed as YAML.
-pub const TEMPLATE: &str = "template";
 /// Rule name of the finding about a container securityContext that is not a mapping.
 pub const SECURITY_CONTEXT: &str = "security-context";
 
@@ -403,29 +401,6 @@ fn windows_reason(tree: &Tree, spec: NodeId) -> Option<&'static str> {
     None
 }
 
-/// A Go/Helm template action (`{{ .Values.x }}`) that YAML read as a flow mapping inside
-/// `object`, if there is one: such a file is a template, not a manifest.
-fn template_action(text: &str, tree: &Tree, object: NodeId) -> Option<NodeId> {
-    let mut stack = vec![object];
-    while let Some(n) = stack.pop() {
-        let node = tree.node(n);
-        match &node.kind {
-            Kind::Map { entries, flow } => {
-                if *flow && text[node.start..].starts_with("{{") {
-                    return Some(n);
-                }
-                for &(k, v) in entries {
-                    stack.push(k);
-                    stack.push(v);
-                }
-            }
-            Kind::Seq { items, .. } => stack.extend(items.iter().copied()),
-            _ => {}
-        }
-    }
-    None
-}
-
 /// Plans the hardening of one pod spec into `editor`.
 pub fn harden_pod<'a>(
     text: &str,
@@ -441,14 +416,6 @@ pub fn harden_pod<'a>(
         out: PodOutcome::default(),
     };
     let spec = pod.spec;
-
-    // A template that happens to parse (`name: {{ .Chart.Name }}` is a flow mapping) is not
-    // edited: its rendered output is what to harden.
-    if let Some(n) = template_action(text, tree, pod.object) {
-        ctx.out.containers = containers(tree, spec).len();
-        ctx.finding(n, TEMPLATE, Severity::Warning, false, "Helm/Go template action (`{{ ... }}`) read as YAML; the object is left alone: pipe the rendered output through `secctx fix -`".to_string());
-        return ctx.out;
-    }
 
     // Opt-outs by annotation, on the object and on the pod template.
     let mut skipped: BTreeSet<Rule> = BTreeSet::new();
