@@ -769,6 +769,33 @@ fn panic_record(path: &str) -> FileRecord {
     FileRecord::failed(path, internal_error())
 }
 
+/// The bytes of a walked file, or the record that says why there are none (a link leaving the
+/// tree, an error found while walking, a failed read). `fix` and `check` share it.
+fn read_walked(input: &Input, shown: &str) -> Result<(PathBuf, Vec<u8>), Box<FileRecord>> {
+    let record = match input {
+        Input::Stdin => {
+            FileRecord::failed(shown, ErrorInfo::new("usage", "stdin is handled alone"))
+        }
+        Input::Skipped { message, .. } => {
+            FileRecord::skipped(shown, SkipKind::SymlinkOutside, message.clone())
+        }
+        Input::Error { message, .. } => {
+            FileRecord::failed(shown, ErrorInfo::new("read-failed", message.clone()))
+        }
+        Input::File { real, .. } => match std::fs::read(real) {
+            Ok(bytes) => return Ok((real.clone(), bytes)),
+            Err(e) => FileRecord::failed(
+                shown,
+                ErrorInfo::new(
+                    "read-failed",
+                    format!("cannot read: {}", walk::io_message(&e)),
+                ),
+            ),
+        },
+    };
+    Err(Box::new(record))
+}
+
 /// What a `fix` worker needs.
 struct FixJob<'a> {
     settings: &'a Settings,
@@ -778,29 +805,11 @@ struct FixJob<'a> {
 /// The whole `fix` pipeline for one input. The file's bytes live only inside this call.
 fn fix_one(input: &Input, job: &FixJob<'_>) -> FileRecord {
     let shown = input.display();
-    let (real, original) = match input {
-        Input::Stdin => {
-            return FileRecord::failed(shown, ErrorInfo::new("usage", "stdin is handled alone"));
-        }
-        Input::Skipped { message, .. } => {
-            return FileRecord::skipped(shown, SkipKind::SymlinkOutside, message.clone());
-        }
-        Input::Error { message, .. } => {
-            return FileRecord::failed(shown, ErrorInfo::new("read-failed", message.clone()));
-        }
-        Input::File { real, .. } => match std::fs::read(real) {
-            Ok(bytes) => (real, bytes),
-            Err(e) => {
-                return FileRecord::failed(
-                    shown,
-                    ErrorInfo::new(
-                        "read-failed",
-                        format!("cannot read: {}", walk::io_message(&e)),
-                    ),
-                );
-            }
-        },
+    let (real, original) = match read_walked(input, &shown) {
+        Ok(read) => read,
+        Err(record) => return *record,
     };
+    let real = &real;
     let report = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         fix::fix_bytes(&original, job.settings)
     })) {
@@ -1045,23 +1054,9 @@ fn check_one(input: &Input, settings: &Settings, opts: &CheckOptions) -> FileRec
             }
             buf
         }
-        Input::Skipped { message, .. } => {
-            return FileRecord::skipped(shown, SkipKind::SymlinkOutside, message.clone());
-        }
-        Input::Error { message, .. } => {
-            return FileRecord::failed(shown, ErrorInfo::new("read-failed", message.clone()));
-        }
-        Input::File { real, .. } => match std::fs::read(real) {
-            Ok(b) => b,
-            Err(e) => {
-                return FileRecord::failed(
-                    shown,
-                    ErrorInfo::new(
-                        "read-failed",
-                        format!("cannot read: {}", walk::io_message(&e)),
-                    ),
-                );
-            }
+        _ => match read_walked(input, &shown) {
+            Ok((_, bytes)) => bytes,
+            Err(record) => return *record,
         },
     };
     let report = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

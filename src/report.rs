@@ -341,6 +341,13 @@ pub fn fix_human(r: &FileRecord, out: Palette, err: Palette, quiet: bool) -> (St
     for f in &r.findings {
         e.push_str(&finding_line(&r.path, f, err));
     }
+    e.push_str(&error_and_skip_lines(r, err, quiet));
+    (o, e)
+}
+
+/// A file's error line, and the note for a template or a link leaving the tree (unless quiet).
+fn error_and_skip_lines(r: &FileRecord, err: Palette, quiet: bool) -> String {
+    let mut e = String::new();
     if let Some(error) = &r.error {
         e.push_str(&error_line(&r.path, error, err));
     }
@@ -350,7 +357,7 @@ pub fn fix_human(r: &FileRecord, out: Palette, err: Palette, quiet: bool) -> (St
     {
         e.push_str(&note_line(&r.path, &format!("skipped: {message}"), err));
     }
-    (o, e)
+    e
 }
 
 /// Human `check` output for one file: (stdout, stderr). Findings are the product (stdout).
@@ -360,15 +367,7 @@ pub fn check_human(r: &FileRecord, out: Palette, err: Palette, quiet: bool) -> (
     for f in &r.findings {
         o.push_str(&check_finding_line(&r.path, f, out));
     }
-    if let Some(error) = &r.error {
-        e.push_str(&error_line(&r.path, error, err));
-    }
-    if let Some((kind, message)) = &r.skip
-        && !quiet
-        && matches!(kind, SkipKind::Template | SkipKind::SymlinkOutside)
-    {
-        e.push_str(&note_line(&r.path, &format!("skipped: {message}"), err));
-    }
+    e.push_str(&error_and_skip_lines(r, err, quiet));
     (o, e)
 }
 
