@@ -284,8 +284,10 @@ pub fn fix_bytes(input: &[u8], settings: &Settings) -> FileReport {
     fix_bytes_with(input, settings, true)
 }
 
-/// `fix_bytes`, with the `may_hold_pod_spec` shortcut on or off (off: every file is parsed; the
-/// tests use it to show the shortcut misses nothing).
+/// `fix_bytes`, with the shortcuts on or off. On: a file that cannot hold a pod spec is not
+/// parsed (`may_hold_pod_spec`), and in a stream of several documents only the documents that
+/// can hold one are parsed, edited and verified, each on its own (`pieces`). Off: every file is
+/// parsed and edited as one stream; the tests use it to show the shortcuts change nothing.
 pub fn fix_bytes_with(input: &[u8], settings: &Settings, prefilter: bool) -> FileReport {
     let text = match decode(input) {
         Ok(t) => t,
@@ -295,9 +297,190 @@ pub fn fix_bytes_with(input: &[u8], settings: &Settings, prefilter: bool) -> Fil
     if is_blank_yaml(body) {
         return FileReport::new(Outcome::Skipped(SkipReason::Empty));
     }
-    if prefilter && !may_hold_pod_spec(body) && settings.extra_pod_spec_paths.is_empty() {
+    let shortcuts = prefilter && settings.extra_pod_spec_paths.is_empty();
+    if shortcuts && !may_hold_pod_spec(body) {
         return FileReport::new(Outcome::Skipped(SkipReason::NotKubernetes));
     }
+    let pieces = if shortcuts { pieces(body) } else { None };
+    let Some(pieces) = pieces else {
+        let mut report = fix_stream(body, settings, true);
+        add_bom(&mut report, bom);
+        return report;
+    };
+    let mut report = FileReport::new(Outcome::Unchanged);
+    let mut output = String::new();
+    let mut changed = false;
+    let mut kubernetes = false;
+    for (i, piece) in pieces.iter().enumerate() {
+        let end = pieces.get(i + 1).map_or(body.len(), |p| p.start);
+        let text = &body[piece.start..end];
+        if !piece.selected {
+            report.stats.documents += usize::from(!is_blank_yaml(text) || text.starts_with("---"));
+            output.push_str(text);
+            continue;
+        }
+        let mut part = fix_stream(text, settings, false);
+        for f in &mut part.findings {
+            f.line += piece.line;
+        }
+        add_stats(&mut report.stats, &part.stats);
+        report.findings.append(&mut part.findings);
+        match part.outcome {
+            Outcome::Failed(_) => {
+                // A piece that fails on its own may lean on another (an alias of an anchor in
+                // an earlier document, which yaml-rust2 accepts): the whole stream decides, and
+                // reports the error where it reports it.
+                let mut report = fix_stream(body, settings, true);
+                add_bom(&mut report, bom);
+                return report;
+            }
+            Outcome::Skipped(SkipReason::NotKubernetes) => output.push_str(text),
+            Outcome::Skipped(reason) => {
+                report.outcome = Outcome::Skipped(reason);
+                return report;
+            }
+            Outcome::Unchanged => {
+                kubernetes = true;
+                output.push_str(text);
+            }
+            Outcome::Changed { output: new } => {
+                kubernetes = true;
+                changed = true;
+                output.push_str(std::str::from_utf8(&new).expect("the pipeline writes UTF-8"));
+            }
+        }
+    }
+    report.outcome = if !kubernetes {
+        Outcome::Skipped(SkipReason::NotKubernetes)
+    } else if changed {
+        Outcome::Changed {
+            output: with_bom(bom, &output),
+        }
+    } else {
+        Outcome::Unchanged
+    };
+    report
+}
+
+fn add_stats(total: &mut Stats, part: &Stats) {
+    total.documents += part.documents;
+    total.pod_specs += part.pod_specs;
+    total.containers += part.containers;
+    total.containers_hardened += part.containers_hardened;
+    total.changes += part.changes;
+    for (t, n) in total.rules.0.iter_mut().zip(part.rules.0) {
+        *t += n;
+    }
+}
+
+fn add_bom(report: &mut FileReport, bom: bool) {
+    if let (true, Outcome::Changed { output }) = (bom, &mut report.outcome) {
+        output.splice(0..0, "\u{feff}".bytes());
+    }
+}
+
+/// A stretch of a stream that starts at a `---` line (or the start of the text) and runs to the
+/// next one: one document, or more where `...` ends one without a `---`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Piece {
+    /// Byte offset of the piece's first line.
+    pub start: usize,
+    /// Number of lines before it.
+    pub line: usize,
+    /// Whether the piece may hold a pod spec (parsed and edited) or not (copied as it is).
+    pub selected: bool,
+}
+
+/// The pieces of a stream for the per-document path, or `None` where the stream is handled
+/// whole: a single piece; `%` directives (they belong to the next document but sit before its
+/// `---`); template actions (a template is skipped as a whole file); a kpt `ResourceList`
+/// (its results are written into the first document).
+///
+/// YAML ends a document at every `---` line at column 0 (a marker is never the content of a
+/// scalar or a collection), so each piece parses on its own to the documents it holds in the
+/// whole stream; `tests/prefilter.rs` checks that on every corpus file and on hand-made traps.
+/// A piece that cannot hold a pod spec is not parsed at all: like a file without one, it is
+/// neither edited nor judged (an invalid ConfigMap does not stop the Deployment next to it).
+pub fn pieces(text: &str) -> Option<Vec<Piece>> {
+    if text.contains("{{") || text.contains("ResourceList") || may_hold_alias(text) {
+        return None;
+    }
+    let mut pieces = vec![Piece {
+        start: 0,
+        line: 0,
+        selected: false,
+    }];
+    let mut at = 0;
+    let mut line = 0;
+    let bytes = text.as_bytes();
+    while at < bytes.len() {
+        let rest = &bytes[at..];
+        if rest[0] == b'%' {
+            return None;
+        }
+        if at > 0 && is_marker_line(rest, b'-') {
+            pieces.push(Piece {
+                start: at,
+                line,
+                selected: false,
+            });
+        }
+        // The next line: after `\n`, `\r\n` or a lone `\r`.
+        match memchr2(b'\n', b'\r', rest) {
+            Some(i) => {
+                let skip = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
+                at += i + skip;
+                line += 1;
+            }
+            None => break,
+        }
+    }
+    if pieces.len() < 2 {
+        return None;
+    }
+    for i in 0..pieces.len() {
+        let end = pieces.get(i + 1).map_or(text.len(), |p| p.start);
+        pieces[i].selected = may_hold_pod_spec(&text[pieces[i].start..end]);
+    }
+    Some(pieces)
+}
+
+/// Whether the text may hold an alias (`*name` after a space, a flow indicator or at the start of
+/// a line). yaml-rust2 lets an alias refer to an anchor of an earlier document, and an edit of
+/// an anchored node is refused when an alias shares it: such a stream is handled whole. A `*` in
+/// a plain string (`- *.example.com`) takes this way too; that costs only time.
+fn may_hold_alias(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        c == b'*'
+            && (i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b','))
+            && b.get(i + 1)
+                .is_some_and(|n| !matches!(n, b' ' | b'\t' | b'\n' | b'\r' | b',' | b']' | b'}'))
+    })
+}
+
+/// Whether a line is a `---` (or `...`) document marker: the three characters at column 0, then
+/// a space, a tab, a line break or the end.
+fn is_marker_line(line: &[u8], c: u8) -> bool {
+    line.len() >= 3
+        && line[..3].iter().all(|&b| b == c)
+        && line
+            .get(3)
+            .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+fn memchr2(a: u8, b: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&c| c == a || c == b)
+}
+
+/// The pipeline over one stream of documents (a whole file, or one piece of it): parse, plan,
+/// edit, verify, check that a second pass plans nothing. `krm`: the stream is a whole file (a
+/// kpt `ResourceList` gets its results). The output has no BOM.
+fn fix_stream(body: &str, settings: &Settings, krm: bool) -> FileReport {
     let tree = match parse_file(body) {
         Ok(t) => t,
         Err(outcome) => return FileReport::new(outcome),
@@ -317,12 +500,13 @@ pub fn fix_bytes_with(input: &[u8], settings: &Settings, prefilter: bool) -> Fil
         report.outcome = Outcome::Skipped(SkipReason::NotKubernetes);
         return report;
     }
+    let krm = krm && crate::krm::resource_list(&tree).is_some();
     if editor.is_empty() {
-        if crate::krm::resource_list(&tree).is_some() && !report.findings.is_empty() {
+        if krm && !report.findings.is_empty() {
             let out = with_krm_results(body, &tree, body.to_string(), &tree, &mut report);
             if out != body {
                 report.outcome = Outcome::Changed {
-                    output: with_bom(bom, &out),
+                    output: out.into_bytes(),
                 };
             }
         }
@@ -358,9 +542,13 @@ pub fn fix_bytes_with(input: &[u8], settings: &Settings, prefilter: bool) -> Fil
         ));
         return report;
     }
-    let new_body = with_krm_results(body, &tree, new_body, &new_tree, &mut report);
+    let new_body = if krm {
+        with_krm_results(body, &tree, new_body, &new_tree, &mut report)
+    } else {
+        new_body
+    };
     report.outcome = Outcome::Changed {
-        output: with_bom(bom, &new_body),
+        output: new_body.into_bytes(),
     };
     report
 }

@@ -10,7 +10,7 @@
 //! random and checks, through `secctx::yaml::oracle::run`: the output loads to the expected
 //! value, only replaced leaves lose bytes, line breaks and BOM are kept, and a second run plans
 //! nothing, and every edit sits at a node an operation names. On top of that, here: the new
-//! text copies the knobs the file shows (indentation step, sequence style).
+//! text copies the knobs its document shows (indentation step, sequence style).
 
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -617,22 +617,28 @@ fn plan_ops(tree: &Tree, picks: &[(u8, Index, u8)]) -> Vec<Op> {
 /// New block collections follow the knobs: nested mappings one step in, sequences indentless or
 /// one step in, `gap` spaces after `-` (where the file's own items use that gap).
 fn check_new_style(old: &Tree, new: &Tree, ops: &[Op], k: &Knobs) -> Result<(), String> {
-    // Only what the file shows can be copied: a nested block mapping shows the step, a block
-    // sequence under a key shows the sequence style.
-    let under_key = |kind: fn(&Kind) -> bool| {
-        (0..old.nodes.len()).any(|n| {
+    // Only what the document shows can be copied (each document's habits are its own): a nested
+    // block mapping shows the step, a block sequence under a key shows the sequence style.
+    let under_key = |kind: fn(&Kind) -> bool, nodes: std::ops::Range<NodeId>| {
+        nodes.into_iter().any(|n| {
             kind(&old.nodes[n].kind)
                 && old
                     .key_of(n)
                     .is_some_and(|key| old.nodes[key].line < old.nodes[n].line)
         })
     };
-    let shows_step = under_key(|k| matches!(k, Kind::Map { flow: false, .. }));
-    let shows_seq = under_key(|k| matches!(k, Kind::Seq { flow: false, .. }));
     for op in ops {
         let (Some(o), Some(n)) = (op.target.resolve(old), op.target.resolve(new)) else {
             continue;
         };
+        let doc = old.docs.partition_point(|d| d.root <= o).saturating_sub(1);
+        let nodes = old.docs.get(doc).map_or(0, |d| d.root)
+            ..old.docs.get(doc + 1).map_or(old.nodes.len(), |d| d.root);
+        let shows_step = under_key(
+            |k| matches!(k, Kind::Map { flow: false, .. }),
+            nodes.clone(),
+        );
+        let shows_seq = under_key(|k| matches!(k, Kind::Seq { flow: false, .. }), nodes);
         let added: Vec<NodeId> = match (&old.nodes[o].kind, &new.nodes[n].kind) {
             (
                 Kind::Map {

@@ -6,8 +6,9 @@
 
 use std::path::Path;
 
-use secctx::fix::{Outcome, fix_bytes_with, may_hold_pod_spec};
+use secctx::fix::{Outcome, fix_bytes_with, may_hold_pod_spec, pieces};
 use secctx::settings::Settings;
+use yaml_rust2::YamlLoader;
 
 fn full_pipeline_does_nothing(name: &str, input: &[u8]) {
     let text = String::from_utf8_lossy(input);
@@ -23,6 +24,183 @@ fn full_pipeline_does_nothing(name: &str, input: &[u8]) {
         report.findings.is_empty(),
         "{name}: skipped by the shortcut but the full pipeline reports {:?}",
         report.findings
+    );
+}
+
+/// The per-document path (`fix::pieces`: only the documents that may hold a pod spec are parsed,
+/// edited and verified, each on its own) against the whole-stream path, on one input: the same
+/// outcome, output and findings wherever the whole stream can be read. Where it cannot, the
+/// problem must lie in a document the shortcut does not read (then it may edit the others).
+/// Returns whether the input went the per-document way.
+fn shortcuts_change_nothing(name: &str, input: &[u8]) -> bool {
+    let settings = Settings::default();
+    let fast = fix_bytes_with(input, &settings, true);
+    let full = fix_bytes_with(input, &settings, false);
+    let text = String::from_utf8_lossy(input);
+    let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let split = if may_hold_pod_spec(body) {
+        pieces(body)
+    } else {
+        None
+    };
+    if let Some(split) = &split {
+        // Each piece starts at a `---` line (the first at the start), in order.
+        assert_eq!(split[0].start, 0, "{name}");
+        for w in split.windows(2) {
+            assert!(w[0].start < w[1].start, "{name}: {split:?}");
+            assert!(body[w[1].start..].starts_with("---"), "{name}: {split:?}");
+            let lines = body[..w[1].start].split_inclusive('\n').count();
+            if !body.contains('\r') {
+                assert_eq!(w[1].line, lines, "{name}: line count of {w:?}");
+            }
+        }
+    }
+    match (&fast.outcome, &full.outcome) {
+        (_, Outcome::Failed(e))
+            if e.kind == "invalid-yaml" && !matches!(fast.outcome, Outcome::Failed(_)) =>
+        {
+            if !may_hold_pod_spec(body) {
+                // Not read at all: `full_pipeline_does_nothing` covers it.
+                return false;
+            }
+            let split = split.as_ref().unwrap_or_else(|| {
+                panic!(
+                    "{name}: the whole stream fails ({e:?}) but the shortcut does not: {:?}",
+                    fast.outcome
+                )
+            });
+            let line = e.line.expect("parse errors have a line");
+            let i = split.partition_point(|p| p.line < line) - 1;
+            let unread = !split[i].selected
+                || (split[i].line + 1 == line && i > 0 && !split[i - 1].selected);
+            assert!(
+                unread,
+                "{name}: the whole stream fails at line {line} ({}), in a document the shortcut reads",
+                e.message
+            );
+        }
+        (Outcome::Skipped(_) | Outcome::Unchanged, Outcome::Skipped(_) | Outcome::Unchanged)
+            if full.findings.is_empty() =>
+        {
+            assert!(fast.findings.is_empty(), "{name}: {:?}", fast.findings);
+        }
+        (a, b) => {
+            assert_eq!(a, b, "{name}: the shortcut changed the outcome");
+            assert_eq!(
+                fast.findings, full.findings,
+                "{name}: the shortcut changed the findings"
+            );
+            if let Outcome::Changed { .. } = a {
+                assert_eq!(fast.stats.pod_specs, full.stats.pod_specs, "{name}");
+                assert_eq!(fast.stats.changes, full.stats.changes, "{name}");
+            }
+        }
+    }
+    split.is_some()
+}
+
+/// Every piece of a stream that parses whole parses on its own to the same documents.
+fn pieces_hold_the_same_documents(name: &str, body: &str) {
+    let Some(split) = pieces(body) else { return };
+    let Ok(whole) = YamlLoader::load_from_str(body) else {
+        return;
+    };
+    let mut joined = Vec::new();
+    for (i, p) in split.iter().enumerate() {
+        let end = split.get(i + 1).map_or(body.len(), |q| q.start);
+        match YamlLoader::load_from_str(&body[p.start..end]) {
+            Ok(docs) => joined.extend(docs),
+            // Leaning on an earlier piece (an alias): the pipeline falls back to the whole stream.
+            Err(e) if e.info().contains("anchor") => return,
+            Err(e) => panic!("{name}: piece {i} does not parse alone: {e}"),
+        }
+    }
+    assert_eq!(
+        joined, whole,
+        "{name}: the pieces hold other documents than the stream"
+    );
+}
+
+#[test]
+fn documents_are_split_only_at_markers_and_each_is_handled_as_in_the_whole_stream() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n  - name: a\n    image: x\n";
+    let cases: Vec<(&str, String)> = vec![
+        ("two pods", format!("{pod}---\n{pod}")),
+        (
+            "pod and service",
+            format!("# head\n---\napiVersion: v1\nkind: Service\nspec: {{}}\n--- # c\n{pod}"),
+        ),
+        (
+            "indented marker in a block scalar",
+            format!(
+                "apiVersion: v1\nkind: ConfigMap\ndata:\n  x: |\n    ---\n    containers: 1\n---\n{pod}"
+            ),
+        ),
+        (
+            "marker-like text",
+            format!("apiVersion: v1\nkind: ConfigMap\ndata:\n  x: a\n---x: 1\n---\n{pod}"),
+        ),
+        (
+            "tab and properties after markers",
+            format!("---\t\n{pod}--- !!map\n{pod}"),
+        ),
+        (
+            "dots then a bare document",
+            format!("{pod}...\n{pod}---\n{pod}"),
+        ),
+        ("crlf", format!("{pod}---\n{pod}").replace('\n', "\r\n")),
+        ("lone cr", format!("{pod}---\n{pod}").replace('\n', "\r")),
+        (
+            "no final line break",
+            format!("{pod}---\n{}", pod.trim_end()),
+        ),
+        ("empty documents", format!("---\n---\n{pod}---\n")),
+        ("directive", format!("%YAML 1.2\n---\n{pod}---\n{pod}")),
+        (
+            "alias across documents",
+            format!(
+                "{}---\n{}",
+                pod.replace("- name: a", "- &c\n    name: a"),
+                "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - *c\n"
+            ),
+        ),
+        (
+            "invalid configmap beside a pod",
+            format!("apiVersion: v1\nkind: ConfigMap\ndata: [\n---\n{pod}"),
+        ),
+        (
+            "invalid pod beside a pod",
+            format!("{pod}---\n{}", pod.replace("image: x", "image: [x")),
+        ),
+        ("template", format!("{pod}---\n{{{{ .Values.x }}}}\n")),
+        (
+            "top-level block scalar document",
+            format!("--- |\n  text\n---\n{pod}"),
+        ),
+        (
+            "quoted string across lines",
+            format!("apiVersion: v1\nkind: ConfigMap\ndata:\n  x: \"a\n\n    b\"\n---\n{pod}"),
+        ),
+    ];
+    let mut split = 0;
+    for (name, text) in &cases {
+        pieces_hold_the_same_documents(name, text);
+        split += usize::from(shortcuts_change_nothing(name, text.as_bytes()));
+    }
+    assert!(
+        split >= 10,
+        "most cases take the per-document path: {split}"
+    );
+    // The invalid ConfigMap does not stop the Deployment beside it.
+    let (_, text) = cases
+        .iter()
+        .find(|(n, _)| *n == "invalid configmap beside a pod")
+        .expect("case");
+    let report = fix_bytes_with(text.as_bytes(), &Settings::default(), true);
+    assert!(
+        matches!(report.outcome, Outcome::Changed { .. }),
+        "{:?}",
+        report.outcome
     );
 }
 
@@ -111,6 +289,7 @@ fn corpus_files_skipped_by_the_shortcut_need_nothing() {
     let mut files = Vec::new();
     walk(Path::new(&corpus), &mut files);
     let mut skipped = 0;
+    let mut split = 0;
     for f in &files {
         let bytes = std::fs::read(f).expect("read");
         let text = String::from_utf8_lossy(&bytes);
@@ -118,10 +297,20 @@ fn corpus_files_skipped_by_the_shortcut_need_nothing() {
             skipped += 1;
         }
         full_pipeline_does_nothing(&f.display().to_string(), &bytes);
+        let name = f.display().to_string();
+        if shortcuts_change_nothing(&name, &bytes) {
+            split += 1;
+        }
+        pieces_hold_the_same_documents(&name, text.strip_prefix('\u{feff}').unwrap_or(&text));
     }
     eprintln!(
-        "{skipped} of {} corpus files skipped by the shortcut; none needed anything",
+        "{skipped} of {} corpus files skipped by the shortcut; none needed anything; {split} \
+         handled per document, as the whole stream would be",
         files.len()
+    );
+    assert!(
+        split > 50,
+        "multi-document files with pod specs take the per-document path"
     );
     assert!(
         skipped > 1000,

@@ -8,7 +8,7 @@
 
 #![allow(dead_code)]
 
-use secctx::fix::{Outcome, fix_bytes, fix_bytes_with};
+use secctx::fix::{Outcome, fix_bytes, fix_bytes_with, pieces};
 use secctx::settings::Settings;
 use secctx::yaml::text::strip_bom;
 use secctx::yaml::tree::{Kind, NodeId, Tree, parse};
@@ -57,6 +57,11 @@ fn check_one(data: &[u8], settings: &Settings, forced: bool) {
         (Outcome::Failed(_), Outcome::Failed(_)) => true,
         // An invalid file that cannot hold a pod spec is skipped by the prefilter.
         (Outcome::Skipped(_), Outcome::Failed(_)) => true,
+        // A stream whose invalid documents cannot hold a pod spec: the others are handled (the
+        // checks below then go piece by piece).
+        (Outcome::Changed { .. } | Outcome::Unchanged, Outcome::Failed(e)) => {
+            e.kind == "invalid-yaml" && split(data).is_some()
+        }
         _ => false,
     };
     assert!(
@@ -81,6 +86,49 @@ fn check_one(data: &[u8], settings: &Settings, forced: bool) {
     if !input.contains('\r') {
         assert!(!text.contains('\r'), "no CR in the output of an LF file");
     }
+    if parse(in_body).is_ok() {
+        check_value(in_body, out_body, forced);
+    } else {
+        // Handled per document (`fix::pieces`): the unread pieces are kept byte for byte, and
+        // each piece that was read is checked like a whole stream.
+        let ins = split(in_body.as_bytes()).expect("a changed input that does not parse is split");
+        let outs = split(out_body.as_bytes()).expect("so is its output");
+        assert_eq!(ins.len(), outs.len(), "the output has the same pieces");
+        for (a, b) in ins.iter().zip(&outs) {
+            let (a, b) = (&in_body[a.clone()], &out_body[b.clone()]);
+            if a != b {
+                check_value(a, b, forced);
+            }
+        }
+    }
+    // Idempotent: the output needs nothing more.
+    let again = fix_bytes(&output, settings);
+    assert!(
+        matches!(again.outcome, Outcome::Unchanged),
+        "a second run does not leave the output alone: {:?}\n{out_body}",
+        again.outcome
+    );
+}
+
+/// The byte ranges of the pieces `fix` handles one by one, when it splits the stream.
+fn split(data: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
+    let text = std::str::from_utf8(data).ok()?;
+    let (body, bom) = strip_bom(text);
+    let at = if bom { 3 } else { 0 };
+    let pieces = pieces(body)?;
+    Some(
+        (0..pieces.len())
+            .map(|i| {
+                let end = pieces.get(i + 1).map_or(body.len(), |p| p.start);
+                at + pieces[i].start..at + end
+            })
+            .collect(),
+    )
+}
+
+/// The output (a whole stream, or one piece of it) parses, has the input's documents, and keeps
+/// every value of the input.
+fn check_value(in_body: &str, out_body: &str, forced: bool) {
     let in_tree = parse(in_body).expect("a changed input parsed");
     let out_tree = match parse(out_body) {
         Ok(t) => t,
@@ -110,13 +158,6 @@ fn check_one(data: &[u8], settings: &Settings, forced: bool) {
             );
         }
     }
-    // Idempotent: the output needs nothing more.
-    let again = fix_bytes(&output, settings);
-    assert!(
-        matches!(again.outcome, Outcome::Unchanged),
-        "a second run does not leave the output alone: {:?}\n{out_body}",
-        again.outcome
-    );
 }
 
 fn has_alias(tree: &Tree) -> bool {
@@ -268,4 +309,36 @@ fn a_pod_spec_with_only_init_containers_is_not_skipped_by_the_prefilter() {
     let text = String::from_utf8(output).unwrap();
     assert!(text.starts_with(input), "{text}");
     assert!(text.contains("allowPrivilegeEscalation: false"), "{text}");
+}
+
+#[test]
+fn an_invalid_document_that_cannot_hold_a_pod_spec_does_not_stop_the_others() {
+    let input = format!("apiVersion: v1\nkind: ConfigMap\ndata: [\n---\n{POD}");
+    check_pipeline(input.as_bytes());
+    let report = fix_bytes(input.as_bytes(), &Settings::default());
+    let Outcome::Changed { output } = report.outcome else {
+        panic!(
+            "the pod beside the broken ConfigMap is hardened: {:?}",
+            report.outcome
+        );
+    };
+    let text = String::from_utf8(output).unwrap();
+    assert!(
+        text.starts_with("apiVersion: v1\nkind: ConfigMap\ndata: [\n---\n"),
+        "{text}"
+    );
+    assert!(text.contains("runAsNonRoot: true"), "{text}");
+}
+
+#[test]
+fn an_alias_of_an_anchor_in_an_earlier_document_keeps_the_stream_whole() {
+    // Found when documents started to be handled one by one: the second document shares the
+    // first one's pod spec, so editing the first alone would change the second as well.
+    let input = "kind: Pod\napiVersion: v1\nspec: &s\n  containers: [{name: a}]\n---\nkind: Pod\napiVersion: v1\nspec: *s\n";
+    assert!(pieces(input).is_none());
+    check_pipeline(input.as_bytes());
+    assert!(!matches!(
+        fix_bytes(input.as_bytes(), &Settings::default()).outcome,
+        Outcome::Changed { .. }
+    ));
 }

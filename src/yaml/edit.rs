@@ -160,11 +160,31 @@ fn most_common(counts: &HashMap<usize, usize>, default: usize) -> usize {
 
 /// Reads the file's indentation step, sequence style and quoting habit from its tree.
 pub fn detect_style(text: &str, tree: &Tree) -> Style {
+    detect_style_in(text, tree, 0..tree.nodes.len())
+}
+
+/// The habits of each document, learned from its own nodes (a stream often joins documents
+/// written by different hands: `kustomize build` output, bundles): `(first node, style)` in
+/// node order.
+fn document_styles(text: &str, tree: &Tree) -> Vec<(NodeId, Style)> {
+    let mut styles: Vec<(NodeId, Style)> = Vec::with_capacity(tree.docs.len().max(1));
+    for (i, doc) in tree.docs.iter().enumerate() {
+        let end = tree.docs.get(i + 1).map_or(tree.nodes.len(), |d| d.root);
+        styles.push((doc.root, detect_style_in(text, tree, doc.root..end)));
+    }
+    if styles.is_empty() {
+        styles.push((0, detect_style_in(text, tree, 0..0)));
+    }
+    styles
+}
+
+/// `detect_style` over the nodes `range` (one document's).
+fn detect_style_in(text: &str, tree: &Tree, range: std::ops::Range<NodeId>) -> Style {
     let mut steps = HashMap::new();
     let mut offsets = HashMap::new();
     let mut gaps = HashMap::new();
     let (mut plain, mut single, mut double) = (0usize, 0usize, 0usize);
-    for node in &tree.nodes {
+    for node in &tree.nodes[range] {
         match &node.kind {
             Kind::Map {
                 entries,
@@ -417,7 +437,8 @@ enum Change {
 pub struct Editor<'a> {
     text: &'a str,
     tree: &'a Tree,
-    style: Style,
+    /// Each document's habits, by its first node.
+    styles: Vec<(NodeId, Style)>,
     changes: HashMap<NodeId, Change>,
     /// Anchor ids that some alias refers to: their nodes are shared and never edited.
     aliased: HashSet<usize>,
@@ -436,14 +457,16 @@ impl<'a> Editor<'a> {
         Editor {
             text,
             tree,
-            style: detect_style(text, tree),
+            styles: document_styles(text, tree),
             changes: HashMap::new(),
             aliased,
         }
     }
 
-    pub fn style(&self) -> Style {
-        self.style
+    /// The habits of the document holding node `id`.
+    pub fn style_at(&self, id: NodeId) -> Style {
+        let i = self.styles.partition_point(|&(first, _)| first <= id);
+        self.styles[i.saturating_sub(1)].1
     }
 
     /// Whether any change is planned.
@@ -773,11 +796,12 @@ impl<'a> Editor<'a> {
         let text = self.text;
         let tree = self.tree;
         let node = &tree.nodes[id];
+        let doc_style = self.style_at(id);
         match (change, &node.kind) {
             (Change::Insert(new), Kind::Map { flow: false, .. }) => {
                 let at = self.block_insertion_point(id);
                 let r = Renderer {
-                    style: self.style,
+                    style: doc_style,
                     nl: newline_at(text, at),
                 };
                 let mut out = String::new();
@@ -799,9 +823,7 @@ impl<'a> Editor<'a> {
             ) => {
                 let parts: Vec<String> = new
                     .iter()
-                    .map(|(k, v)| {
-                        format!("{}: {}", render_key(k), render_flow(v, self.style.quote))
-                    })
+                    .map(|(k, v)| format!("{}: {}", render_key(k), render_flow(v, doc_style.quote)))
                     .collect();
                 match entries.last() {
                     None => {
@@ -830,10 +852,10 @@ impl<'a> Editor<'a> {
                 let gap = lex::dash_before(text, last.start)
                     .map(|d| text[d + 1..last.props.min(last.start)].chars().count())
                     .filter(|&g| g > 0)
-                    .unwrap_or(self.style.item_gap);
+                    .unwrap_or(doc_style.item_gap);
                 let style = Style {
                     item_gap: gap,
-                    ..self.style
+                    ..doc_style
                 };
                 let r = Renderer {
                     style,
@@ -860,7 +882,7 @@ impl<'a> Editor<'a> {
                     .expect("append on an empty sequence is a replace")];
                 let parts: Vec<String> = new
                     .iter()
-                    .map(|i| render_flow(i, self.style.quote))
+                    .map(|i| render_flow(i, doc_style.quote))
                     .collect();
                 self.flow_append(node, last, last.end, &parts, edits);
             }
@@ -990,7 +1012,7 @@ impl<'a> Editor<'a> {
         if let (true, true, Some(k), Some(p)) = (wants_block(v), block_parent, key, parent) {
             let kn = &tree.nodes[k];
             let r = Renderer {
-                style: self.style,
+                style: self.style_at(id),
                 nl: newline_at(text, node.start),
             };
             let mut out = String::new();
@@ -1056,7 +1078,7 @@ impl<'a> Editor<'a> {
                 },
                 NewValue::Str(s),
             ) if !value.is_empty() && plain_safe(s) => None,
-            _ => self.style.quote,
+            _ => self.style_at(id).quote,
         };
         let mut rendered = render_flow(v, quote);
         if node.start == node.end && !text[..node.start].ends_with([' ', '\t', '[', '{']) {
