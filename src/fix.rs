@@ -184,13 +184,22 @@ pub fn is_template(text: &str, tree: &Tree) -> bool {
 /// A double-quoted key can spell the word with escapes (`"contain\x65rs"`), so a file with a
 /// backslash is always parsed.
 ///
-/// Large files in real repositories are mostly CustomResourceDefinitions, whose schemas mention
-/// `containers`: a file is not parsed either when every document that mentions the word is an
-/// object of a kind that never holds a pod spec, read from its one `kind:` line at column 0
-/// (anything less plain, such as a flow or JSON document or two `kind:` lines, is parsed).
+/// A document that mentions the word is still passed over when it cannot be a Kubernetes object
+/// with a pod spec, as far as its plain text shows:
+/// - its one `kind:` line at column 0 names a kind that never holds a pod spec (large files in
+///   real repositories are mostly CustomResourceDefinitions, whose schemas mention `containers`),
+///   or a list of such a kind (`ConfigMapList`); anything less plain, such as a flow or JSON
+///   document or two `kind:` lines, is parsed;
+/// - it holds no `kind` at all (an object needs that key), no `*` (an alias could supply the key)
+///   and no `&` (another document could take a pod spec from its anchor): Helm values, tool
+///   configuration.
 pub fn may_hold_pod_spec(text: &str) -> bool {
-    let mentions = |t: &str| t.contains("ontainers") || t.contains('\\');
-    mentions(text) && documents(text).any(|doc| mentions(doc) && !is_podless_kind(doc))
+    mentions(text) && documents(text).any(|doc| mentions(doc) && !is_podless(doc))
+}
+
+fn mentions(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memchr(b'\\', b).is_some() || memchr::memmem::find(b, b"ontainers").is_some()
 }
 
 /// Kinds that never hold a pod spec and often hold the word `containers` (schemas, rules, RBAC).
@@ -215,37 +224,61 @@ const PODLESS_KINDS: &[&str] = &[
     "APIService",
 ];
 
-/// The documents of a stream, split at `---` and `...` lines (a cheap split for the shortcut: a
-/// piece may hold less or more than one document only in ways that keep the answer safe).
-fn documents(text: &str) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let mut at = 0;
-        for line in rest.split_inclusive(['\n', '\r']) {
-            let marker = (line.starts_with("---") || line.starts_with("..."))
-                && line[3..].chars().next().is_none_or(char::is_whitespace);
-            if marker && at > 0 {
-                break;
-            }
-            at += line.len();
-        }
-        let (doc, tail) = rest.split_at(at);
-        rest = tail;
-        Some(doc)
+/// Offsets of the lines that start with `marker` (`---` or `...`) followed by a space, a tab, a
+/// line break or the end: YAML's document markers.
+fn marker_lines<'a>(text: &'a str, marker: &'static [u8; 3]) -> impl Iterator<Item = usize> + 'a {
+    let b = text.as_bytes();
+    memchr::memmem::find_iter(b, marker).filter(move |&i| {
+        (i == 0 || matches!(b[i - 1], b'\n' | b'\r'))
+            && b.get(i + 3)
+                .is_none_or(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
     })
 }
 
-/// Whether a document's one column-0 `kind:` line names a kind without pod specs.
-fn is_podless_kind(doc: &str) -> bool {
-    let mut kinds = doc.lines().filter_map(|l| l.strip_prefix("kind:"));
+/// The documents of a stream, split at `---` and `...` lines (a cheap split for the shortcut: a
+/// piece may hold less or more than one document only in ways that keep the answer safe).
+fn documents(text: &str) -> impl Iterator<Item = &str> {
+    let mut cuts: Vec<usize> = marker_lines(text, b"---")
+        .chain(marker_lines(text, b"..."))
+        .filter(|&i| i > 0)
+        .collect();
+    cuts.sort_unstable();
+    cuts.push(text.len());
+    let mut from = 0;
+    cuts.into_iter().map(move |to| {
+        let doc = &text[from..to];
+        from = to;
+        doc
+    })
+}
+
+/// Lines at column 0 that start with `key`, each from after the key to the line's end.
+fn column0_values<'a>(doc: &'a str, key: &'static str) -> impl Iterator<Item = &'a str> + 'a {
+    let b = doc.as_bytes();
+    memchr::memmem::find_iter(b, key.as_bytes())
+        .filter(move |&i| i == 0 || matches!(b[i - 1], b'\n' | b'\r'))
+        .map(move |i| {
+            let rest = &doc[i + key.len()..];
+            rest.find(['\n', '\r']).map_or(rest, |e| &rest[..e])
+        })
+}
+
+/// Whether a document, by its plain text, is no Kubernetes object with a pod spec (see
+/// `may_hold_pod_spec`).
+fn is_podless(doc: &str) -> bool {
+    let b = doc.as_bytes();
+    if memchr::memmem::find(b, b"kind").is_none() && memchr::memchr2(b'*', b'&', b).is_none() {
+        return true;
+    }
+    let mut kinds = column0_values(doc, "kind:");
     let (Some(kind), None) = (kinds.next(), kinds.next()) else {
         return false;
     };
     let kind = kind.split(" #").next().unwrap_or("").trim();
     PODLESS_KINDS.contains(&kind)
+        || kind
+            .strip_suffix("List")
+            .is_some_and(|k| PODLESS_KINDS.contains(&k))
 }
 
 /// Plans the hardening of every pod spec of a parsed stream. Returns the editor and the report
@@ -393,88 +426,84 @@ pub struct Piece {
 
 /// The pieces of a stream for the per-document path, or `None` where the stream is handled
 /// whole: a single piece; `%` directives (they belong to the next document but sit before its
-/// `---`); template actions (a template is skipped as a whole file); a kpt `ResourceList`
-/// (its results are written into the first document).
+/// `---`); an anchor in a piece that is read and an alias in another (see below); a kpt
+/// `ResourceList` (its results are written into the first document).
 ///
 /// YAML ends a document at every `---` line at column 0 (a marker is never the content of a
 /// scalar or a collection), so each piece parses on its own to the documents it holds in the
 /// whole stream; `tests/prefilter.rs` checks that on every corpus file and on hand-made traps.
 /// A piece that cannot hold a pod spec is not parsed at all: like a file without one, it is
 /// neither edited nor judged (an invalid ConfigMap does not stop the Deployment next to it).
+/// A piece with `{{` is always parsed, so that a Helm template anywhere in the file is found
+/// (`is_template`) as in the whole stream.
 pub fn pieces(text: &str) -> Option<Vec<Piece>> {
-    if text.contains("{{") || text.contains("ResourceList") || may_hold_alias(text) {
+    let b = text.as_bytes();
+    let directive = b.first() == Some(&b'%')
+        || memchr::memmem::find(b, b"\n%").is_some()
+        || memchr::memmem::find(b, b"\r%").is_some();
+    if directive || memchr::memmem::find(b, b"ResourceList").is_some() {
         return None;
     }
-    let mut pieces = vec![Piece {
-        start: 0,
-        line: 0,
-        selected: false,
-    }];
-    let mut at = 0;
+    let mut starts: Vec<usize> = marker_lines(text, b"---").filter(|&i| i > 0).collect();
+    if starts.is_empty() {
+        return None;
+    }
+    starts.insert(0, 0);
     let mut line = 0;
-    let bytes = text.as_bytes();
-    while at < bytes.len() {
-        let rest = &bytes[at..];
-        if rest[0] == b'%' {
+    let mut counted = 0;
+    let mut pieces = Vec::with_capacity(starts.len());
+    for (i, &start) in starts.iter().enumerate() {
+        line += line_breaks(&text[counted..start]);
+        counted = start;
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        let piece = &text[start..end];
+        pieces.push(Piece {
+            start,
+            line,
+            selected: may_hold_pod_spec(piece) || piece.contains("{{"),
+        });
+    }
+    // yaml-rust2 lets an alias refer to an anchor of an earlier document. A piece that leans on
+    // another fails to parse alone, and the whole stream then decides (`fix_bytes_with`); but a
+    // piece whose anchored node another piece shares must not be edited alone (the editor
+    // refuses to edit a shared node, and sees the sharing only in the whole stream).
+    let text_of =
+        |i: usize| &text[pieces[i].start..pieces.get(i + 1).map_or(text.len(), |p| p.start)];
+    let anchored: Vec<usize> = (0..pieces.len())
+        .filter(|&i| pieces[i].selected && may_hold_node_ref(text_of(i), b'&'))
+        .collect();
+    if !anchored.is_empty() {
+        let aliased: Vec<usize> = (0..pieces.len())
+            .filter(|&i| may_hold_node_ref(text_of(i), b'*'))
+            .collect();
+        if anchored.iter().any(|a| aliased.iter().any(|z| z != a)) {
             return None;
         }
-        if at > 0 && is_marker_line(rest, b'-') {
-            pieces.push(Piece {
-                start: at,
-                line,
-                selected: false,
-            });
-        }
-        // The next line: after `\n`, `\r\n` or a lone `\r`.
-        match memchr2(b'\n', b'\r', rest) {
-            Some(i) => {
-                let skip = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
-                    2
-                } else {
-                    1
-                };
-                at += i + skip;
-                line += 1;
-            }
-            None => break,
-        }
-    }
-    if pieces.len() < 2 {
-        return None;
-    }
-    for i in 0..pieces.len() {
-        let end = pieces.get(i + 1).map_or(text.len(), |p| p.start);
-        pieces[i].selected = may_hold_pod_spec(&text[pieces[i].start..end]);
     }
     Some(pieces)
 }
 
-/// Whether the text may hold an alias (`*name` after a space, a flow indicator or at the start of
-/// a line). yaml-rust2 lets an alias refer to an anchor of an earlier document, and an edit of
-/// an anchored node is refused when an alias shares it: such a stream is handled whole. A `*` in
-/// a plain string (`- *.example.com`) takes this way too; that costs only time.
-fn may_hold_alias(text: &str) -> bool {
+/// The number of line breaks (`\n`, `\r\n`, a lone `\r`) in `text`.
+fn line_breaks(text: &str) -> usize {
     let b = text.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| {
-        c == b'*'
-            && (i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b','))
+    let lf = memchr::memchr_iter(b'\n', b).count();
+    let lone_cr = memchr::memchr_iter(b'\r', b)
+        .filter(|&i| b.get(i + 1) != Some(&b'\n'))
+        .count();
+    lf + lone_cr
+}
+
+/// Whether the text may hold an alias (`*name`) or an anchor (`&name`, for `sigil` `&`): the
+/// sigil after a space, a flow indicator or at the start of a line, then a character that can
+/// start a name. A `*` or `&` in a plain string (`- *.example.com`, `a && b`) counts too; that
+/// costs only time.
+fn may_hold_node_ref(text: &str, sigil: u8) -> bool {
+    let b = text.as_bytes();
+    memchr::memchr_iter(sigil, b).any(|i| {
+        (i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b','))
             && b.get(i + 1)
                 .is_some_and(|n| !matches!(n, b' ' | b'\t' | b'\n' | b'\r' | b',' | b']' | b'}'))
     })
-}
-
-/// Whether a line is a `---` (or `...`) document marker: the three characters at column 0, then
-/// a space, a tab, a line break or the end.
-fn is_marker_line(line: &[u8], c: u8) -> bool {
-    line.len() >= 3
-        && line[..3].iter().all(|&b| b == c)
-        && line
-            .get(3)
-            .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-}
-
-fn memchr2(a: u8, b: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == a || c == b)
 }
 
 /// The pipeline over one stream of documents (a whole file, or one piece of it): parse, plan,

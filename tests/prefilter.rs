@@ -205,6 +205,24 @@ fn documents_are_split_only_at_markers_and_each_is_handled_as_in_the_whole_strea
 }
 
 #[test]
+fn anchors_shared_across_documents_keep_the_stream_whole() {
+    let pod = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n";
+    // An anchor and its alias in one document: split (the editor sees the sharing).
+    let own = format!("{pod}---\napiVersion: v1\nkind: Pod\nspec: &s\n  containers: []\nx: *s\n");
+    assert!(pieces(&own).is_some());
+    // An anchor in a document that is read, an alias anywhere else: whole.
+    let shared = format!(
+        "apiVersion: v1\nkind: Pod\nspec: &s\n  containers: [{{name: a}}]\n---\nkind: Pod\nspec: *s\n---\n{pod}"
+    );
+    assert!(pieces(&shared).is_none());
+    shortcuts_change_nothing("shared", shared.as_bytes());
+    // `*` and `&` in text (globs, shell) only cost the split when both appear.
+    let globs =
+        format!("apiVersion: v1\nkind: ConfigMap\ndata:\n  cmd: ls *.yaml && echo\n---\n{pod}");
+    assert!(pieces(&globs).is_some());
+}
+
+#[test]
 fn escaped_or_aliased_container_keys_are_not_skipped() {
     // A key spelled with an escape, and a pod spec reached through an alias.
     let escaped = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  \"contain\\x65rs\":\n  - name: a\n    image: x\n";
@@ -236,6 +254,20 @@ fn podless_kinds_are_skipped_only_when_every_mentioning_document_is_one() {
     assert!(may_hold_pod_spec(
         "apiVersion: serving.knative.dev/v1\nkind: Service\nspec:\n  template:\n    spec:\n      containers: []\n"
     ));
+    // Lists of podless kinds are podless; a plain `List` may hold anything.
+    assert!(!may_hold_pod_spec(
+        "kind: ConfigMapList\nitems:\n- kind: ConfigMap\n  data: {a: containers}\n"
+    ));
+    assert!(may_hold_pod_spec(
+        "kind: List\nitems:\n- kind: Pod\n  spec: {containers: []}\n"
+    ));
+    // No `kind` at all (Helm values): no object. Unless an alias could bring the key, or an
+    // anchor could lend the pod spec to another document.
+    assert!(!may_hold_pod_spec(
+        "image: x\ncontainers:\n  securityContext: {}\n"
+    ));
+    assert!(may_hold_pod_spec("? *k\n: Pod\nspec: {containers: []}\n"));
+    assert!(may_hold_pod_spec("x: &c {containers: []}\n"));
     // A document without the word does not matter.
     assert!(!may_hold_pod_spec(&format!(
         "kind: Pod\nspec: {{}}\n---\n{crd}"
