@@ -475,7 +475,20 @@ pub fn run(input: &str, ops: &[Op]) -> Result<Outcome, Violation> {
         return Ok(Outcome::Unchanged);
     }
     let edits = editor.edits();
-    let (new_body, new_tree) = match editor.apply_and_parse() {
+    let full = editor.apply_and_parse();
+    // The pipeline verifies against a values-only parse: it must judge every edit as the full
+    // verification does.
+    let light = editor.apply_verified();
+    if full.as_ref().map(|r| &r.0).map_err(|e| e.to_string())
+        != light.as_ref().map_err(|e| e.to_string())
+    {
+        return Err(Violation(format!(
+            "the values-only verification ({:?}) disagrees with the full one ({:?})\n--- input\n{body}\n---",
+            light.as_ref().err(),
+            full.as_ref().err()
+        )));
+    }
+    let (new_body, new_tree) = match full {
         Ok(r) => r,
         Err(e) => return Ok(Outcome::Failed(e)),
     };
