@@ -344,6 +344,14 @@ pub fn fix_bytes_with(input: &[u8], settings: &Settings, prefilter: bool) -> Fil
     let mut output = String::new();
     let mut changed = false;
     let mut kubernetes = false;
+    let piece_text = |i: usize| {
+        &body[pieces[i].start..pieces.get(i + 1).map_or(body.len(), |p: &Piece| p.start)]
+    };
+    // Which pieces may hold an alias (to an anchor of a piece that is read: see `fix_piece`).
+    let aliased: Vec<bool> = (0..pieces.len())
+        .map(|i| may_hold_node_ref(piece_text(i), b'*'))
+        .collect();
+    let aliases = aliased.iter().filter(|&&a| a).count();
     for (i, piece) in pieces.iter().enumerate() {
         let end = pieces.get(i + 1).map_or(body.len(), |p| p.start);
         let text = &body[piece.start..end];
@@ -352,7 +360,12 @@ pub fn fix_bytes_with(input: &[u8], settings: &Settings, prefilter: bool) -> Fil
             output.push_str(text);
             continue;
         }
-        let mut part = fix_stream(text, settings, false);
+        let shared = aliases - usize::from(aliased[i]) > 0;
+        let Some(mut part) = fix_piece(text, settings, false, shared) else {
+            let mut report = fix_stream(body, settings, true);
+            add_bom(&mut report, bom);
+            return report;
+        };
         for f in &mut part.findings {
             f.line += piece.line;
         }
@@ -426,8 +439,9 @@ pub struct Piece {
 
 /// The pieces of a stream for the per-document path, or `None` where the stream is handled
 /// whole: a single piece; `%` directives (they belong to the next document but sit before its
-/// `---`); an anchor in a piece that is read and an alias in another (see below); a kpt
-/// `ResourceList` (its results are written into the first document).
+/// `---`); a kpt `ResourceList` (its results are written into the first document). (An anchor
+/// in a piece that is read, with a possible alias in another, also sends the stream back whole:
+/// see `fix_piece`.)
 ///
 /// YAML ends a document at every `---` line at column 0 (a marker is never the content of a
 /// scalar or a collection), so each piece parses on its own to the documents it holds in the
@@ -463,23 +477,6 @@ pub fn pieces(text: &str) -> Option<Vec<Piece>> {
             selected: may_hold_pod_spec(piece) || piece.contains("{{"),
         });
     }
-    // yaml-rust2 lets an alias refer to an anchor of an earlier document. A piece that leans on
-    // another fails to parse alone, and the whole stream then decides (`fix_bytes_with`); but a
-    // piece whose anchored node another piece shares must not be edited alone (the editor
-    // refuses to edit a shared node, and sees the sharing only in the whole stream).
-    let text_of =
-        |i: usize| &text[pieces[i].start..pieces.get(i + 1).map_or(text.len(), |p| p.start)];
-    let anchored: Vec<usize> = (0..pieces.len())
-        .filter(|&i| pieces[i].selected && may_hold_node_ref(text_of(i), b'&'))
-        .collect();
-    if !anchored.is_empty() {
-        let aliased: Vec<usize> = (0..pieces.len())
-            .filter(|&i| may_hold_node_ref(text_of(i), b'*'))
-            .collect();
-        if anchored.iter().any(|a| aliased.iter().any(|z| z != a)) {
-            return None;
-        }
-    }
     Some(pieces)
 }
 
@@ -510,12 +507,24 @@ fn may_hold_node_ref(text: &str, sigil: u8) -> bool {
 /// edit, verify, check that a second pass plans nothing. `krm`: the stream is a whole file (a
 /// kpt `ResourceList` gets its results). The output has no BOM.
 fn fix_stream(body: &str, settings: &Settings, krm: bool) -> FileReport {
+    fix_piece(body, settings, krm, false).unwrap_or_else(|| fix_stream(body, settings, krm))
+}
+
+/// `fix_stream`, for one piece of a stream when `alone`: `None` when the piece has an anchor and
+/// `shared` says another piece may hold an alias. yaml-rust2 lets an alias refer to an anchor of
+/// an earlier document, and the editor must refuse to edit a node that an alias shares, which it
+/// sees only in the whole stream. (A piece that leans on another's anchor fails to parse alone,
+/// and the whole stream decides then too.)
+fn fix_piece(body: &str, settings: &Settings, krm: bool, shared: bool) -> Option<FileReport> {
     let tree = match parse_file(body) {
         Ok(t) => t,
-        Err(outcome) => return FileReport::new(outcome),
+        Err(outcome) => return Some(FileReport::new(outcome)),
     };
+    if shared && tree.nodes.iter().any(|n| n.anchor != 0) {
+        return None;
+    }
     if is_template(body, &tree) {
-        return FileReport::new(Outcome::Skipped(SkipReason::Template));
+        return Some(FileReport::new(Outcome::Skipped(SkipReason::Template)));
     }
     let (editor, mut report, kubernetes) = plan(body, &tree, settings);
     // In file order, rules in their own order at one place; a container reached through an
@@ -527,7 +536,7 @@ fn fix_stream(body: &str, settings: &Settings, krm: bool) -> FileReport {
         .retain(|f| seen.insert((f.line, f.col, f.rule.clone(), f.message.clone())));
     if !kubernetes {
         report.outcome = Outcome::Skipped(SkipReason::NotKubernetes);
-        return report;
+        return Some(report);
     }
     let krm = krm && crate::krm::resource_list(&tree).is_some();
     if editor.is_empty() {
@@ -539,7 +548,7 @@ fn fix_stream(body: &str, settings: &Settings, krm: bool) -> FileReport {
                 };
             }
         }
-        return report;
+        return Some(report);
     }
     let failed = |kind: &str, line, col, message: String| FileError {
         kind: kind.to_string(),
@@ -556,7 +565,7 @@ fn fix_stream(body: &str, settings: &Settings, krm: bool) -> FileReport {
                 None,
                 format!("secctx could not edit this file safely, so left it unchanged: {e}"),
             ));
-            return report;
+            return Some(report);
         }
     };
     // A second pass over the result must plan nothing (the fix is idempotent). That takes a full
@@ -580,7 +589,7 @@ fn fix_stream(body: &str, settings: &Settings, krm: bool) -> FileReport {
                     None,
                     format!("secctx could not edit this file safely, so left it unchanged: {e}"),
                 ));
-                return report;
+                return Some(report);
             }
         };
         let (again, _, _) = plan(&new_body, &new_tree, settings);
@@ -592,20 +601,20 @@ fn fix_stream(body: &str, settings: &Settings, krm: bool) -> FileReport {
                 "a second pass would change the file again; left unchanged (please report this)"
                     .to_string(),
             ));
-            return report;
+            return Some(report);
         }
         if krm {
             let new_body = with_krm_results(body, &tree, new_body, &new_tree, &mut report);
             report.outcome = Outcome::Changed {
                 output: new_body.into_bytes(),
             };
-            return report;
+            return Some(report);
         }
     }
     report.outcome = Outcome::Changed {
         output: new_body.into_bytes(),
     };
-    report
+    Some(report)
 }
 
 fn with_bom(bom: bool, body: &str) -> Vec<u8> {

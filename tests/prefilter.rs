@@ -207,19 +207,29 @@ fn documents_are_split_only_at_markers_and_each_is_handled_as_in_the_whole_strea
 #[test]
 fn anchors_shared_across_documents_keep_the_stream_whole() {
     let pod = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n";
-    // An anchor and its alias in one document: split (the editor sees the sharing).
+    // An anchor and its alias in one document: handled per document (the editor sees the
+    // sharing) and refused there.
     let own = format!("{pod}---\napiVersion: v1\nkind: Pod\nspec: &s\n  containers: []\nx: *s\n");
     assert!(pieces(&own).is_some());
-    // An anchor in a document that is read, an alias anywhere else: whole.
+    shortcuts_change_nothing("own", own.as_bytes());
+    // An anchor in a document that is read, an alias in another: the whole stream decides, and
+    // the editor refuses to edit the shared pod spec.
     let shared = format!(
         "apiVersion: v1\nkind: Pod\nspec: &s\n  containers: [{{name: a}}]\n---\nkind: Pod\nspec: *s\n---\n{pod}"
     );
-    assert!(pieces(&shared).is_none());
-    shortcuts_change_nothing("shared", shared.as_bytes());
-    // `*` and `&` in text (globs, shell) only cost the split when both appear.
-    let globs =
-        format!("apiVersion: v1\nkind: ConfigMap\ndata:\n  cmd: ls *.yaml && echo\n---\n{pod}");
+    assert!(shortcuts_change_nothing("shared", shared.as_bytes()));
+    let report = fix_bytes_with(shared.as_bytes(), &Settings::default(), true);
+    assert!(
+        report.findings.iter().any(|f| f.message.contains("alias")),
+        "{:?}",
+        report.findings
+    );
+    // `*` and `&` in text (globs, shell) cost nothing.
+    let globs = format!(
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    args: [\"ls *.yaml && echo\"]\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n  cmd: ls *.yaml && echo\n---\n{pod}"
+    );
     assert!(pieces(&globs).is_some());
+    assert!(shortcuts_change_nothing("globs", globs.as_bytes()));
 }
 
 #[test]
