@@ -446,6 +446,9 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     /// The `---` of the current document, when it has one.
     doc_start: Option<usize>,
+    /// The current event's marker: its byte offset and its (line, column), so that a node that
+    /// starts there needs no lookup in the line index.
+    mark: (usize, usize, usize),
 }
 
 impl<'a> Builder<'a> {
@@ -456,6 +459,7 @@ impl<'a> Builder<'a> {
             tree: Tree::default(),
             stack: Vec::new(),
             doc_start: None,
+            mark: (usize::MAX, 0, 0),
         }
     }
 
@@ -476,6 +480,18 @@ impl<'a> Builder<'a> {
                 message: e.info().to_string(),
             })?;
             let offset = self.index.offset(self.text, mark.line(), mark.col());
+            // A marker past the end of its line is clamped to the line break: only a marker on
+            // a character of its line gives a position that needs no lookup.
+            let on_char = self
+                .text
+                .as_bytes()
+                .get(offset)
+                .is_some_and(|b| !matches!(b, b'\n' | b'\r'));
+            self.mark = if on_char {
+                (offset, mark.line(), mark.col())
+            } else {
+                (usize::MAX, 0, 0)
+            };
             match event {
                 Event::StreamEnd => break,
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
@@ -630,7 +646,12 @@ impl<'a> Builder<'a> {
         anchor: usize,
         tag: Option<yaml_rust2::parser::Tag>,
     ) -> NodeId {
-        let (line, col) = self.index.position(self.text, start);
+        let (line, col) = if start == self.mark.0 {
+            (self.mark.1, self.mark.2)
+        } else {
+            self.index.position(self.text, start)
+        };
+        debug_assert_eq!((line, col), self.index.position(self.text, start));
         let parent = self.stack.last().map(|f| f.node);
         if anchor != 0 {
             self.tree.anchors.insert(anchor, self.tree.nodes.len());
