@@ -1,15 +1,16 @@
 //! The command line: clap definitions, flags and `.secctx.yaml` resolved into one `Settings`, and
 //! the run loop that ties the pipeline together:
 //!
-//! `walk::collect` (sorted inputs) -> N workers pull the next index and run the one-file pipeline
-//! (`fix::fix_bytes` or `check::check_bytes`, then `walk::write_atomic`) -> each worker sends back a
-//! small `report::FileRecord` -> the main thread prints records in index order through a reorder
-//! buffer -> the exit status.
+//! `walk::inputs` (inputs in path order, produced while walking) -> N workers (the calling thread
+//! is one) take the next input and run the one-file pipeline (`fix::fix_bytes` or
+//! `check::check_bytes`, then `walk::write_atomic`) into a small `report::FileRecord` -> the
+//! worker whose record is due prints it, and any later ones already done, in input order
+//! ([`for_each_in_order`]) -> the exit status.
 //!
-//! Memory stays flat whatever the number of files: a worker drops a file's bytes before it sends
-//! its record, and workers never run more than a small window ahead of the printer. Output is
-//! byte-for-byte the same for any `-j`, because records are printed in path order and nothing on
-//! stdout depends on timing.
+//! Memory stays flat whatever the number of files: the walk holds no list of files, a worker
+//! drops a file's bytes before its record is printed, and workers never run more than a small
+//! window ahead of the printer. Output is byte-for-byte the same for any `-j`, because records
+//! are printed in path order and nothing on stdout depends on timing.
 
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal as _, Read as _, Write as _};

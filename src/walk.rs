@@ -1,11 +1,11 @@
-//! Which files, and the file system around them: the first step of a run (PATHs -> a sorted list
-//! of inputs) and the last (the atomic write).
+//! Which files, and the file system around them: the first step of a run (PATHs -> inputs in path
+//! order, produced while walking, see [`Inputs`]) and the last (the atomic write).
 //!
 //! # What is taken
 //!
 //! - A file named on the command line is always taken, whatever its extension, and even when a
 //!   `.gitignore` or an `--exclude`/`exclude` glob would leave it out.
-//! - A folder is walked with the `ignore` crate, in parallel: files ending in `.yaml`/`.yml` (any
+//! - A folder is walked with the `ignore` crate: files ending in `.yaml`/`.yml` (any
 //!   case), respecting `.gitignore`, `.ignore` and `.git/info/exclude` (also outside a git
 //!   repository) unless `--no-ignore`, leaving out hidden files and folders unless `--hidden`
 //!   (`.git` is never walked), and leaving out what the exclude globs match.
@@ -40,9 +40,9 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashSet};
 use std::fs;
-use std::io::{self, Write as _};
+use std::io::{self, Read as _, Write as _};
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use anyhow::Context as _;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -767,17 +767,21 @@ pub fn write_atomic(real: &Path, original: &[u8], new: &[u8]) -> Result<(), Writ
     if fs::metadata(dir).is_ok_and(|m| m.permissions().readonly()) {
         return Err(WriteError::ReadOnlyFolder);
     }
-    // Created and listed under the lock, so that a signal handler removing the listed files
-    // cannot miss one that already exists.
+    // Created and listed under a shared lock that the exit on a second signal takes exclusively,
+    // so that it cannot miss a temp file that already exists. Shared: workers create their temp
+    // files at the same time (creating a file is the slowest step of a write).
     let (mut tmp, _listed) = {
-        let mut in_flight = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+        let _creating = CREATING.read().unwrap_or_else(PoisonError::into_inner);
         let tmp = tempfile::Builder::new()
             .prefix(".secctx-")
             .suffix(".tmp")
             .tempfile_in(dir)
             .with_context(|| format!("failed to create a temporary file in {}", dir.display()))
             .map_err(WriteError::Io)?;
-        in_flight.push(tmp.path().to_path_buf());
+        IN_FLIGHT
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(tmp.path().to_path_buf());
         let listed = Listed(tmp.path().to_path_buf());
         (tmp, listed)
     };
@@ -790,7 +794,8 @@ pub fn write_atomic(real: &Path, original: &[u8], new: &[u8]) -> Result<(), Writ
         .with_context(|| format!("failed to set the permissions of {}", tmp.path().display()))
         .map_err(WriteError::Io)?;
     keep_owner(tmp.as_file(), &meta);
-    let now = fs::read(real)
+    // A file longer than both needs no more bytes read to tell that it holds neither.
+    let now = read_at_most(real, original.len().max(new.len()) + 1)
         .with_context(|| format!("failed to re-read {}", real.display()))
         .map_err(WriteError::Io)?;
     if now == new {
@@ -807,16 +812,30 @@ pub fn write_atomic(real: &Path, original: &[u8], new: &[u8]) -> Result<(), Writ
     Ok(())
 }
 
+/// The file's first `limit` bytes, or all of it when shorter. Unlike `fs::read` it asks for no
+/// size hint (`statx`): the buffer is already large enough.
+fn read_at_most(path: &Path, limit: usize) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(limit);
+    fs::File::open(path)?
+        .take(limit as u64)
+        .read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
 /// Temp files of writes in progress. `std::process::exit` (the second signal) runs no
 /// destructors, so the handler removes these itself.
 static IN_FLIGHT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Held shared from creating a temp file until it is in `IN_FLIGHT`; held exclusively by
+/// [`remove_temp_files_and_exit`].
+static CREATING: RwLock<()> = RwLock::new(());
 
 /// Takes a temp file off `IN_FLIGHT` when its write is over, whichever way.
 struct Listed(PathBuf);
 
 impl Drop for Listed {
     fn drop(&mut self) {
-        let mut in_flight = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+        let mut in_flight = IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(i) = in_flight.iter().position(|p| *p == self.0) {
             in_flight.swap_remove(i);
         }
@@ -824,10 +843,12 @@ impl Drop for Listed {
 }
 
 /// Removes the temp files of the writes in progress, before an exit that skips destructors. The
-/// targets are untouched: each is replaced by a rename, which has happened or not. Holds the
-/// list's lock until the process exits, so that no new temp file appears meanwhile.
+/// targets are untouched: each is replaced by a rename, which has happened or not. Waits until
+/// no temp file is being created and holds the locks until the process exits, so that no new
+/// temp file appears meanwhile.
 pub fn remove_temp_files_and_exit(code: i32) -> ! {
-    let in_flight = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+    let _creating = CREATING.write().unwrap_or_else(PoisonError::into_inner);
+    let in_flight = IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner);
     for p in in_flight.iter() {
         let _ = fs::remove_file(p);
     }
@@ -1420,6 +1441,33 @@ mod tests {
             fs::metadata(&f).unwrap().permissions().mode() & 0o777,
             0o640
         );
+        assert_eq!(
+            fs::read_dir(d.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
+    }
+
+    #[test]
+    fn atomic_write_compares_every_byte_of_what_is_on_disk() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("a.yaml");
+        // The original with more after it: the re-read stops past the longer of the two, which
+        // is enough to see that the file holds neither.
+        fs::write(&f, "old\nand more\n").unwrap();
+        let e = write_atomic(&f, b"old\n", b"new\n").unwrap_err();
+        assert_eq!(e.kind(), "changed-on-disk");
+        assert_eq!(fs::read(&f).unwrap(), b"old\nand more\n");
+        // Already holds the result (another run wrote it): nothing to do, no error.
+        fs::write(&f, "new\n").unwrap();
+        write_atomic(&f, b"old\n", b"new\n").unwrap();
+        assert_eq!(fs::read(&f).unwrap(), b"new\n");
+        // A result shorter than the original, and a file holding a prefix of the original.
+        fs::write(&f, "longer old\n").unwrap();
+        write_atomic(&f, b"longer old\n", b"n\n").unwrap();
+        assert_eq!(fs::read(&f).unwrap(), b"n\n");
+        let e = write_atomic(&f, b"n\nx\n", b"y\n").unwrap_err();
+        assert_eq!(e.kind(), "changed-on-disk");
         assert_eq!(
             fs::read_dir(d.path()).unwrap().count(),
             1,
