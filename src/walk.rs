@@ -1393,6 +1393,24 @@ mod tests {
     }
 
     #[test]
+    fn a_folder_is_listed_only_when_the_walk_gets_there() {
+        // What makes the run stream: the first inputs are out before later folders are read.
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path();
+        for f in ["a/1.yaml", "a/2.yaml", "z/keep.txt"] {
+            let path = p.join(f);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, "x: 1\n").unwrap();
+        }
+        let mut it = inputs(&[p.to_path_buf()], &opts(p));
+        let first = it.next().unwrap();
+        assert_eq!(names(&[first], p), ["a/1.yaml"]);
+        fs::write(p.join("z/3.yaml"), "x: 1\n").unwrap();
+        let rest: Vec<Input> = it.collect();
+        assert_eq!(names(&rest, p), ["a/2.yaml", "z/3.yaml"]);
+    }
+
+    #[test]
     fn overlap_zones_are_only_where_spellings_differ() {
         let arg = |shown: &str, real: &str| (PathBuf::from(shown), PathBuf::from(real));
         // `.` and `sub`, `sub` and `sub/a.yaml`: the same shown paths, no zone.
