@@ -1,21 +1,22 @@
 //! The command line: clap definitions, flags and `.secctx.yaml` resolved into one `Settings`, and
 //! the run loop that ties the pipeline together:
 //!
-//! `walk::collect` (sorted inputs) -> N workers pull the next index and run the one-file pipeline
-//! (`fix::fix_bytes` or `check::check_bytes`, then `walk::write_atomic`) -> each worker sends back a
-//! small `report::FileRecord` -> the main thread prints records in index order through a reorder
-//! buffer -> the exit status.
+//! `walk::inputs` (inputs in path order, produced while walking) -> N workers (the calling thread
+//! is one) take the next input and run the one-file pipeline (`fix::fix_bytes` or
+//! `check::check_bytes`, then `walk::write_atomic`) into a small `report::FileRecord` -> the
+//! worker whose record is due prints it, and any later ones already done, in input order
+//! ([`for_each_in_order`]) -> the exit status.
 //!
-//! Memory stays flat whatever the number of files: a worker drops a file's bytes before it sends
-//! its record, and workers never run more than a small window ahead of the printer. Output is
-//! byte-for-byte the same for any `-j`, because records are printed in path order and nothing on
-//! stdout depends on timing.
+//! Memory stays flat whatever the number of files: the walk holds no list of files, a worker
+//! drops a file's bytes before its record is printed, and workers never run more than a small
+//! window ahead of the printer. Output is byte-for-byte the same for any `-j`, because records
+//! are printed in path order and nothing on stdout depends on timing.
 
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal as _, Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex, PoisonError, mpsc};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use clap::builder::TypedValueParser as _;
@@ -487,18 +488,18 @@ impl Streams {
         self.err(&line);
     }
 
-    /// Shows a progress bar on stderr once a run has taken `after`, if stderr is a terminal.
-    fn start_progress(&mut self, total: usize, quiet: bool) -> Option<Instant> {
-        if quiet || !io::stderr().is_terminal() || total < 2 {
+    /// Shows progress on stderr once a run has taken 0.8 s, if stderr is a terminal: a count of
+    /// the files done and the current one. The total is not known up front (files are
+    /// processed while the walk goes on), so there is no bar.
+    fn start_progress(&mut self, quiet: bool) -> Option<Instant> {
+        if quiet || !io::stderr().is_terminal() {
             return None;
         }
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(total as u64),
-            indicatif::ProgressDrawTarget::hidden(),
-        );
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{spinner} {pos}/{len} files [{elapsed}] {bar:30} {wide_msg}",
-        ) {
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} {pos} files [{elapsed}] {wide_msg}")
+        {
             bar.set_style(style);
         }
         self.progress = Some(bar);
@@ -644,7 +645,6 @@ fn prepare(args: &WalkArgs) -> anyhow::Result<Prepared> {
     let walk = WalkOptions {
         no_ignore: args.no_ignore,
         hidden: args.hidden,
-        threads,
         excludes,
         cwd,
     };
@@ -656,65 +656,103 @@ fn prepare(args: &WalkArgs) -> anyhow::Result<Prepared> {
     })
 }
 
-/// Runs `work` over `items` on `threads` workers and hands each result to `emit` in index order.
+/// Runs `work` over `items` on `threads` workers and hands each result to `emit` in the items'
+/// order.
 ///
-/// Workers pull the next index from a shared counter but never run more than a small window
-/// ahead of the last emitted result, so pending results stay few. After an interrupt no new
-/// index is handed out; work already started finishes and is emitted.
-pub fn for_each_in_order<T: Sync, R: Send>(
-    items: &[T],
+/// Each worker takes the next item from the iterator (under a lock: the iterator is the walk,
+/// which so runs while files are processed, a step at a time, in whichever worker needs the next
+/// input), runs `work` on it, and then prints: under a second lock, its result is emitted at once
+/// if it is the next one due, followed by any later results that were waiting for it; otherwise
+/// it waits in a small reorder buffer for the worker that holds the one due. Nobody waits for
+/// anybody in the usual case, so there is no wake-up per item; the calling thread is one of the
+/// workers (with one thread nothing else runs).
+///
+/// Workers never take an item more than a small window ahead of the last emitted one (a slow
+/// file stalls the others instead of letting results pile up), so pending results stay few.
+/// After an interrupt no new item is taken; work already started finishes and is emitted.
+pub fn for_each_in_order<I, R>(
+    items: I,
     threads: usize,
-    work: impl Fn(&T) -> R + Sync,
-    mut emit: impl FnMut(R),
-) {
-    let threads = threads.clamp(1, items.len().max(1));
+    work: impl Fn(I::Item) -> R + Sync,
+    emit: impl FnMut(R) + Send,
+) where
+    I: Iterator + Send,
+    R: Send,
+{
+    struct Feed<I> {
+        items: I,
+        /// Items taken so far: the next one's index.
+        taken: usize,
+    }
+    struct Printer<R, E> {
+        pending: BTreeMap<usize, R>,
+        /// Results emitted so far: the index due next.
+        emitted: usize,
+        /// Workers waiting for `emitted` to move (the window is full).
+        waiting: usize,
+        emit: E,
+    }
+    let threads = threads.max(1);
     let window = threads * 4 + 16;
-    // (next index to hand out, number of results emitted)
-    let state = Mutex::new((0usize, 0usize));
-    let ready = Condvar::new();
-    let (tx, rx) = mpsc::channel::<(usize, R)>();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            let tx = tx.clone();
-            let (state, ready, work) = (&state, &ready, &work);
-            scope.spawn(move || {
-                loop {
-                    let index = {
-                        let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
-                        loop {
-                            if s.0 >= items.len() || interrupted() {
-                                return;
-                            }
-                            if s.0 < s.1 + window {
-                                break;
-                            }
-                            s = ready
-                                .wait_timeout(s, Duration::from_millis(100))
-                                .unwrap_or_else(PoisonError::into_inner)
-                                .0;
-                        }
-                        s.0 += 1;
-                        s.0 - 1
-                    };
-                    let result = work(&items[index]);
-                    if tx.send((index, result)).is_err() {
-                        return;
+    let feed = Mutex::new(Feed { items, taken: 0 });
+    let printer = Mutex::new(Printer {
+        pending: BTreeMap::new(),
+        emitted: 0,
+        waiting: 0,
+        emit,
+    });
+    let advanced = Condvar::new();
+    // `emitted`, readable without the printer's lock: the window is checked against it first.
+    let emitted = AtomicUsize::new(0);
+    let run = || {
+        loop {
+            let (index, item) = {
+                let mut feed = feed.lock().unwrap_or_else(PoisonError::into_inner);
+                if interrupted() {
+                    return;
+                }
+                if feed.taken >= emitted.load(Ordering::Acquire) + window {
+                    // Lock order: feed, then printer; the printer's holder never takes the feed.
+                    let mut p = printer.lock().unwrap_or_else(PoisonError::into_inner);
+                    while feed.taken >= p.emitted + window {
+                        // The item due is being worked on by another worker (it would have been
+                        // emitted otherwise), so this wait ends.
+                        p.waiting += 1;
+                        p = advanced.wait(p).unwrap_or_else(PoisonError::into_inner);
+                        p.waiting -= 1;
                     }
                 }
-            });
-        }
-        drop(tx);
-        let mut pending = BTreeMap::new();
-        let mut next = 0usize;
-        for (index, result) in rx {
-            pending.insert(index, result);
-            while let Some(result) = pending.remove(&next) {
-                emit(result);
-                next += 1;
-                state.lock().unwrap_or_else(PoisonError::into_inner).1 = next;
-                ready.notify_all();
+                let Some(item) = feed.items.next() else {
+                    return;
+                };
+                feed.taken += 1;
+                (feed.taken - 1, item)
+            };
+            let result = work(item);
+            let mut guard = printer.lock().unwrap_or_else(PoisonError::into_inner);
+            let p = &mut *guard;
+            if index != p.emitted {
+                p.pending.insert(index, result);
+                continue;
+            }
+            (p.emit)(result);
+            p.emitted += 1;
+            while let Some(result) = p.pending.remove(&p.emitted) {
+                (p.emit)(result);
+                p.emitted += 1;
+            }
+            emitted.store(p.emitted, Ordering::Release);
+            if p.waiting > 0 {
+                advanced.notify_all();
             }
         }
+    };
+    let run = &run;
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(run);
+        }
+        run();
     });
 }
 
@@ -872,14 +910,14 @@ fn run_fix(args: &FixArgs, quiet: bool, streams: &mut Streams) -> u8 {
     if is_stdin {
         return fix_stdin(args, &settings, quiet, streams, started);
     }
-    let inputs = walk::collect(&prepared.paths, &prepared.walk);
+    let inputs = walk::inputs(&prepared.paths, &prepared.walk);
     let applied = !args.dry_run && !args.check;
     let job = FixJob {
         settings: &settings,
         write: applied,
     };
     let mut summary = FixSummary::default();
-    let progress = streams.start_progress(inputs.len(), quiet);
+    let progress = streams.start_progress(quiet);
     let mut first = true;
     match args.format {
         FixFormat::Json => streams.out(&report::json_start(JsonKind::Fix, None)),
@@ -887,9 +925,9 @@ fn run_fix(args: &FixArgs, quiet: bool, streams: &mut Streams) -> u8 {
         FixFormat::Human | FixFormat::Patch => {}
     }
     for_each_in_order(
-        &inputs,
+        inputs,
         prepared.threads,
-        |input| fix_one(input, &job),
+        |input| fix_one(&input, &job),
         |rec| {
             summary.add(&rec);
             streams.tick(progress, &rec.path);
@@ -1119,7 +1157,7 @@ fn run_check(args: &CheckArgs, quiet: bool, streams: &mut Streams) -> u8 {
     };
     EXIT_ON_SIGNAL.store(true, Ordering::SeqCst);
     install_signal_handler();
-    let inputs = walk::collect(&prepared.paths, &prepared.walk);
+    let inputs = walk::inputs(&prepared.paths, &prepared.walk);
     let version = args.k8s_version.label();
     let rules = if args.format == CheckFormat::Sarif {
         sarif_rules()
@@ -1129,7 +1167,7 @@ fn run_check(args: &CheckArgs, quiet: bool, streams: &mut Streams) -> u8 {
     let mut summary = CheckSummary::default();
     let mut sarif_errors = Vec::new();
     let mut first = true;
-    let progress = streams.start_progress(inputs.len(), quiet);
+    let progress = streams.start_progress(quiet);
     match args.format {
         CheckFormat::Json => streams.out(&report::json_start(
             JsonKind::Check,
@@ -1139,9 +1177,9 @@ fn run_check(args: &CheckArgs, quiet: bool, streams: &mut Streams) -> u8 {
         CheckFormat::Human => {}
     }
     for_each_in_order(
-        &inputs,
+        inputs,
         prepared.threads,
-        |input| check_one(input, &settings, &opts),
+        |input| check_one(&input, &settings, &opts),
         |rec| {
             summary.add(&rec);
             streams.tick(progress, &rec.path);
@@ -1305,13 +1343,12 @@ mod tests {
 
     #[test]
     fn in_order_emission_whatever_the_threads() {
-        let items: Vec<usize> = (0..500).collect();
         for threads in [1, 2, 8] {
             let mut got = Vec::new();
             for_each_in_order(
-                &items,
+                0..500usize,
                 threads,
-                |&i| {
+                |i| {
                     // Uneven work so that workers finish out of order.
                     if i % 7 == 0 {
                         std::thread::yield_now();
@@ -1322,13 +1359,55 @@ mod tests {
             );
             assert_eq!(
                 got,
-                items.iter().map(|i| i * 2).collect::<Vec<_>>(),
+                (0..500).map(|i| i * 2).collect::<Vec<_>>(),
                 "threads={threads}"
             );
         }
         let mut none = Vec::new();
-        for_each_in_order(&Vec::<usize>::new(), 4, |&i| i, |r| none.push(r));
+        for_each_in_order(std::iter::empty::<usize>(), 4, |i| i, |r| none.push(r));
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn a_slow_item_stops_the_others_at_the_window() {
+        use std::sync::atomic::AtomicUsize;
+        let threads = 4;
+        let window = threads * 4 + 16;
+        let taken = AtomicUsize::new(0);
+        let emitted = AtomicUsize::new(0);
+        let most_ahead = AtomicUsize::new(0);
+        // The iterator checks, each time an item is taken, how far ahead of the printer it is.
+        let items = (0..200usize).inspect(|&i| {
+            let ahead = i - emitted.load(Ordering::SeqCst);
+            assert!(
+                ahead < window,
+                "item {i} taken {ahead} ahead of the printer"
+            );
+            most_ahead.fetch_max(ahead, Ordering::SeqCst);
+            taken.store(i + 1, Ordering::SeqCst);
+        });
+        let mut got = Vec::new();
+        for_each_in_order(
+            items,
+            threads,
+            |i| {
+                if i == 0 {
+                    // Held until the other workers have filled the window (bounded, so that a
+                    // smaller window fails the assertion below instead of hanging).
+                    let deadline = Instant::now() + Duration::from_secs(20);
+                    while taken.load(Ordering::SeqCst) < window && Instant::now() < deadline {
+                        std::thread::yield_now();
+                    }
+                }
+                i
+            },
+            |r| {
+                got.push(r);
+                emitted.fetch_add(1, Ordering::SeqCst);
+            },
+        );
+        assert_eq!(got, (0..200).collect::<Vec<_>>());
+        assert_eq!(most_ahead.load(Ordering::SeqCst), window - 1);
     }
 
     #[test]

@@ -1224,6 +1224,57 @@ fn gitignore_no_ignore_exclude_and_explicit_files() {
 }
 
 #[test]
+fn overlapping_paths_and_spellings_give_each_file_once() {
+    use std::os::unix::fs::symlink;
+    let d = fixture();
+    let p = d.path();
+    fs::create_dir(p.join("sub")).unwrap();
+    fs::write(p.join("sub/deployment.yaml"), original("deployment.yaml")).unwrap();
+    // Sorts before its target: a link loses to the plain path wherever that comes.
+    symlink("deployment.yaml", p.join("0-alias.yaml")).unwrap();
+    let paths = |args: &[&str]| -> Vec<String> {
+        let r = run_in(
+            p,
+            &[&["fix", "--dry-run", "--format", "json"], args].concat(),
+        );
+        assert_eq!(r.code, 2, "invalid.yaml: {r:?}");
+        let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let alone = paths(&["."]);
+    assert!(
+        alone.contains(&"sub/deployment.yaml".to_string()),
+        "{alone:?}"
+    );
+    assert!(!alone.contains(&"0-alias.yaml".to_string()), "{alone:?}");
+    assert_eq!(
+        paths(&[
+            "sub",
+            ".",
+            "./sub/deployment.yaml",
+            "0-alias.yaml",
+            "sub/",
+            "./"
+        ]),
+        alone
+    );
+    // The same folder spelled absolute sorts first: every file once, under that spelling.
+    let abs = fs::canonicalize(p).unwrap();
+    let abs = abs.to_str().unwrap();
+    let absolute = paths(&[abs]);
+    assert_eq!(absolute.len(), alone.len(), "{absolute:?}");
+    assert_eq!(
+        paths(&[".", abs, "sub", "0-alias.yaml", "sub/../deployment.yaml"]),
+        absolute
+    );
+}
+
+#[test]
 fn config_is_found_upward_and_applied() {
     let d = fixture();
     let p = d.path();
