@@ -142,54 +142,82 @@ pub fn check_bytes(input: &[u8], settings: &Settings, opts: &CheckOptions) -> Ch
     if targets.iter().all(Option::is_none) {
         return report;
     }
-    // What `secctx fix` leaves, as configured and with --force.
-    let mut forced = settings.clone();
-    forced.force = true;
-    let plain_run = fix::fix_bytes(input, settings);
-    let force_run = fix::fix_bytes(input, &forced);
+    // What `secctx fix` leaves, as configured and with --force. The audit of a fix's output is
+    // only needed for the targets it leaves; the forced run only when the plain run leaves one.
+    let found: HashSet<&Target> = targets.iter().flatten().collect();
     let left = |run: &fix::FileReport| -> HashSet<Target> {
         match &run.outcome {
             Outcome::Changed { output } => audit(output, settings, opts)
                 .targets
                 .into_iter()
                 .flatten()
+                .filter(|t| found.contains(t))
                 .collect(),
             // Nothing changed (or could not be): every finding is still there.
-            _ => targets.iter().flatten().cloned().collect(),
+            _ => found.iter().map(|&t| t.clone()).collect(),
         }
     };
-    let (left_plain, left_forced) = (left(&plain_run), left(&force_run));
+    let plain_run = fix::fix_bytes(input, settings);
+    let left_plain = left(&plain_run);
+    let forced_run = (!left_plain.is_empty()).then(|| {
+        let mut forced = settings.clone();
+        forced.force = true;
+        let run = fix::fix_bytes(input, &forced);
+        // The same output (no explicit value to override) leaves the same targets.
+        let left_forced = if same_output(&run.outcome, &plain_run.outcome) {
+            left_plain.clone()
+        } else {
+            left(&run)
+        };
+        (run, left_forced)
+    });
     let mut keep = vec![true; report.findings.len()];
     for ((finding, target), keep) in report.findings.iter_mut().zip(&targets).zip(&mut keep) {
         let Some(target) = target else { continue };
-        if !left_plain.contains(target) {
-            finding.fixable = true;
-        } else if !left_forced.contains(target) {
-            finding.fixable = true;
-            finding.message.push_str(
-                " [explicit value: `secctx fix` keeps it, `secctx fix --force` changes it]",
-            );
-        } else {
-            finding.fixable = false;
-            let (mut why, source) = why_left(settings, target, &force_run.findings);
-            if source.is_none()
-                && let Some(file_why) = file_left(&force_run.outcome)
-            {
-                why = file_why;
+        // `None`: the plain run fixes it (no forced run is made when it fixes everything).
+        let forced = forced_run.as_ref().filter(|_| left_plain.contains(target));
+        let force_run = match forced {
+            None => {
+                finding.fixable = true;
+                continue;
             }
-            // An opted-out container is the author's decision: secctx's own rules stay quiet
-            // about it (the PSS verdict ignores opt-outs and says what it says).
-            if source == Some("opt-out") && finding.rule.starts_with("secctx/") {
-                *keep = false;
+            Some((_, left_forced)) if !left_forced.contains(target) => {
+                finding.fixable = true;
+                finding.message.push_str(
+                    " [explicit value: `secctx fix` keeps it, `secctx fix --force` changes it]",
+                );
+                continue;
             }
-            finding
-                .message
-                .push_str(&format!(" [`secctx fix` leaves it: {why}]"));
+            Some((run, _)) => run,
+        };
+        finding.fixable = false;
+        let (mut why, source) = why_left(settings, target, &force_run.findings);
+        if source.is_none()
+            && let Some(file_why) = file_left(&force_run.outcome)
+        {
+            why = file_why;
         }
+        // An opted-out container is the author's decision: secctx's own rules stay quiet
+        // about it (the PSS verdict ignores opt-outs and says what it says).
+        if source == Some("opt-out") && finding.rule.starts_with("secctx/") {
+            *keep = false;
+        }
+        finding
+            .message
+            .push_str(&format!(" [`secctx fix` leaves it: {why}]"));
     }
     let mut keep = keep.into_iter();
     report.findings.retain(|_| keep.next().unwrap_or(true));
     report
+}
+
+/// Whether two runs of `fix` on the same input end alike (the same output, or neither changed).
+fn same_output(a: &Outcome, b: &Outcome) -> bool {
+    match (a, b) {
+        (Outcome::Changed { output: a }, Outcome::Changed { output: b }) => a == b,
+        (Outcome::Changed { .. }, _) | (_, Outcome::Changed { .. }) => false,
+        _ => true,
+    }
 }
 
 /// Why fix leaves the whole file, if it does.
@@ -341,10 +369,8 @@ fn audit(input: &[u8], settings: &Settings, opts: &CheckOptions) -> Audit {
     if is_blank(text) {
         return ended(CheckOutcome::Skipped(SkipReason::Empty));
     }
-    // Every built-in pod spec location ends in a `spec` key, so a file without that word holds
-    // none and is not parsed. (Not `fix`'s `containers` shortcut: a pod spec without containers,
-    // e.g. a kustomize patch adding a hostPath volume, still has pod-level checks to fail.)
-    if !text.contains("spec") && settings.extra_pod_spec_paths.is_empty() {
+    // A file that cannot hold a pod spec (not even one without containers) is not parsed.
+    if settings.extra_pod_spec_paths.is_empty() && !fix::may_hold_any_pod_spec(text) {
         return ended(CheckOutcome::Skipped(SkipReason::NotKubernetes));
     }
     let tree = match fix::parse_file(text) {
@@ -891,10 +917,15 @@ spec:
             check_bytes(b"spec: {{ .Values.x }}\n  b: [\n", &s, opts).outcome,
             CheckOutcome::Skipped(SkipReason::Template)
         );
-        match check_bytes(b"spec: [\n", &s, opts).outcome {
+        match check_bytes(b"kind: Pod\nspec: [\n", &s, opts).outcome {
             CheckOutcome::Failed(e) => assert_eq!(e.kind, "invalid-yaml"),
             other => panic!("{other:?}"),
         }
+        // Without `kind` (and without aliases) it is no object: not read, as in `fix`.
+        assert_eq!(
+            check_bytes(b"spec: [\n", &s, opts).outcome,
+            CheckOutcome::Skipped(SkipReason::NotKubernetes)
+        );
         match check_bytes(b"apiVersion: v1\nkind: \xff\n", &s, opts).outcome {
             CheckOutcome::Failed(e) => {
                 assert_eq!(

@@ -194,12 +194,27 @@ pub fn is_template(text: &str, tree: &Tree) -> bool {
 ///   and no `&` (another document could take a pod spec from its anchor): Helm values, tool
 ///   configuration.
 pub fn may_hold_pod_spec(text: &str) -> bool {
-    mentions(text) && documents(text).any(|doc| mentions(doc) && !is_podless(doc))
+    may_hold_object_with(text, b"ontainers")
 }
 
-fn mentions(text: &str) -> bool {
-    let b = text.as_bytes();
-    memchr::memchr(b'\\', b).is_some() || memchr::memmem::find(b, b"ontainers").is_some()
+/// `may_hold_pod_spec` for `secctx check`, which judges pod specs without containers too (a
+/// kustomize patch that only adds a `hostPath` volume): every built-in pod spec location ends in
+/// a `spec` key, so the word is `spec`; the rest is the same, except that a file with `{{` and
+/// the word is always parsed, so that a Helm template is reported as one (with the hint to render
+/// it) whatever kind its text names.
+pub fn may_hold_any_pod_spec(text: &str) -> bool {
+    if memchr::memmem::find(text.as_bytes(), b"{{").is_some() {
+        return memchr::memmem::find(text.as_bytes(), b"spec").is_some();
+    }
+    may_hold_object_with(text, b"spec")
+}
+
+fn may_hold_object_with(text: &str, word: &[u8]) -> bool {
+    let mentions = |text: &str| {
+        let b = text.as_bytes();
+        memchr::memchr(b'\\', b).is_some() || memchr::memmem::find(b, word).is_some()
+    };
+    mentions(text) && documents(text).any(|doc| mentions(doc) && !is_podless(doc))
 }
 
 /// Kinds that never hold a pod spec and often hold the word `containers` (schemas, rules, RBAC).

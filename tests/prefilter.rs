@@ -2,11 +2,15 @@
 //! `initContainers` or `ephemeralContainers` key) or a backslash: this shows the shortcut misses
 //! nothing, on hand-written traps and (with `SECCTX_CORPUS`) on every
 //! corpus file: wherever the shortcut applies, the full pipeline would not have changed or
-//! reported anything either.
+//! reported anything either. `check`'s shortcut (the word `spec`) is held to the same: no file it
+//! skips holds a pod spec.
 
 use std::path::Path;
 
-use secctx::fix::{Outcome, fix_bytes_with, may_hold_pod_spec, pieces};
+use secctx::fix::{
+    Outcome, fix_bytes_with, may_hold_any_pod_spec, may_hold_pod_spec, parse_file, pieces,
+};
+use secctx::k8s::find::find_pod_specs;
 use secctx::settings::Settings;
 use yaml_rust2::YamlLoader;
 
@@ -25,6 +29,63 @@ fn full_pipeline_does_nothing(name: &str, input: &[u8]) {
         "{name}: skipped by the shortcut but the full pipeline reports {:?}",
         report.findings
     );
+}
+
+/// `check`'s shortcut on one input: a file it skips holds no pod spec (with or without
+/// containers) when parsed in full. Returns whether it was skipped.
+fn check_skips_no_pod_spec(name: &str, text: &str) -> bool {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if may_hold_any_pod_spec(text) {
+        return false;
+    }
+    if let Ok(tree) = parse_file(text) {
+        for doc in &tree.docs {
+            let found = find_pod_specs(&tree, doc.root, &Settings::default());
+            assert!(
+                found.is_empty(),
+                "{name}: skipped by check's shortcut but holds {} pod spec(s)",
+                found.len()
+            );
+        }
+    }
+    true
+}
+
+#[test]
+fn check_skips_only_files_without_any_pod_spec() {
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  versions: []\n";
+    let skipped = [
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  spec: |\n    kind: Pod\n    spec: {}\n",
+        crd,
+        "replicaCount: 1\nspec: {}\n",
+        "apiVersion: v1\nkind: SecretList\nitems:\n- kind: Secret\n  spec: {}\n",
+        "a: b\n",
+    ];
+    for (i, text) in skipped.iter().enumerate() {
+        assert!(
+            check_skips_no_pod_spec(&format!("skipped #{i}"), text),
+            "expected skipped: {text}"
+        );
+    }
+    let parsed = [
+        // A patch that only adds a volume: a pod spec without containers.
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      volumes: [{name: h, hostPath: {path: /}}]\n",
+        // The key spelled with an escape.
+        "apiVersion: v1\nkind: Pod\n\"sp\\x65c\": {hostNetwork: true}\n",
+        // A podless document beside a workload.
+        &format!("{crd}---\napiVersion: v1\nkind: Pod\nspec: {{}}\n"),
+        // No kind line, but an alias could bring the object in.
+        "a: &x {kind: Pod, spec: {}}\nb: *x\n",
+        // Two kind lines: not plain enough to judge.
+        "kind: ConfigMap\nkind: Pod\nspec: {}\n",
+        // A template is parsed, to be reported as one, whatever kind it names.
+        "{{- if .Values.monitor }}\nkind: ServiceMonitor\nspec: {}\n{{- end }}\n",
+        // A quoted kind is not read as podless.
+        "apiVersion: v1\nkind: \"Pod\"\nspec: {}\n",
+    ];
+    for text in parsed {
+        assert!(may_hold_any_pod_spec(text), "expected parsed: {text}");
+    }
 }
 
 /// The per-document path (`fix::pieces`: only the documents that may hold a pod spec are parsed,
@@ -332,6 +393,7 @@ fn corpus_files_skipped_by_the_shortcut_need_nothing() {
     walk(Path::new(&corpus), &mut files);
     let mut skipped = 0;
     let mut split = 0;
+    let mut check_skipped = 0;
     for f in &files {
         let bytes = std::fs::read(f).expect("read");
         let text = String::from_utf8_lossy(&bytes);
@@ -344,7 +406,18 @@ fn corpus_files_skipped_by_the_shortcut_need_nothing() {
             split += 1;
         }
         pieces_hold_the_same_documents(&name, text.strip_prefix('\u{feff}').unwrap_or(&text));
+        if check_skips_no_pod_spec(&name, &text) {
+            check_skipped += 1;
+        }
     }
+    eprintln!(
+        "{check_skipped} of {} corpus files skipped by check's shortcut; none holds a pod spec",
+        files.len()
+    );
+    assert!(
+        check_skipped > 500,
+        "check's shortcut should apply to many corpus files"
+    );
     eprintln!(
         "{skipped} of {} corpus files skipped by the shortcut; none needed anything; {split} \
          handled per document, as the whole stream would be",
