@@ -13,6 +13,8 @@
 //!   `StreamEnd`, one thread. It runs in a child process (this executable again) so that its CPU
 //!   time and peak memory are measured exactly like secctx's.
 //! - `fix --check` and `fix` (on a fresh copy of the tree), with `-j1` and with all threads.
+//! - `check`, the Pod Security Standards audit (no target; reported beside `fix`), with `-j1` and
+//!   with all threads.
 //! - the ruamel.yaml peer (`benches/peers/ruamel_harden.py`) on trees of at most
 //!   `SECCTX_BENCH_PEER_MAX` files, when `SECCTX_BENCH_PEER=1`.
 //!
@@ -424,8 +426,11 @@ fn measure_child(result: &Path) -> Result<()> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Case {
     Parse,
+    /// `secctx fix --check`.
     Check,
     Fix,
+    /// `secctx check`.
+    Audit,
     Peer,
 }
 
@@ -435,6 +440,7 @@ impl Case {
             Case::Parse => "parse-only (yaml-rust2 events)",
             Case::Check => "`secctx fix --check`",
             Case::Fix => "`secctx fix` (writes)",
+            Case::Audit => "`secctx check` (PSS audit)",
             Case::Peer => "ruamel.yaml peer (writes)",
         }
     }
@@ -524,12 +530,14 @@ fn last_line(text: &str) -> &str {
         .unwrap_or("")
 }
 
-fn secctx_command(config: &Config, check: bool, threads: usize, dir: &Path) -> Command {
+/// `case`: `Check` (`fix --check`), `Fix` or `Audit` (`check`).
+fn secctx_command(config: &Config, case: Case, threads: usize, dir: &Path) -> Command {
     let mut command = Command::new(&config.binary);
-    command.arg("fix");
-    if check {
-        command.arg("--check");
-    }
+    match case {
+        Case::Audit => command.arg("check"),
+        Case::Check => command.args(["fix", "--check"]),
+        _ => command.arg("fix"),
+    };
     command
         .args(["--color", "never", "-j", &threads.to_string()])
         .arg(dir);
@@ -609,14 +617,14 @@ fn bench_tree(
         thread_counts.push(config.threads);
     }
 
-    // (b) fix --check and (c) fix, each `fix` run on a fresh copy. The thread counts alternate
-    // run by run, so that a neighbour's load falls on both alike.
+    // (b) fix --check, `check` and (c) fix, each `fix` run on a fresh copy. The thread counts
+    // alternate run by run, so that a neighbour's load falls on both alike.
     let copy = scratch.join("fix-copy");
-    for check in [true, false] {
+    for case in [Case::Check, Case::Audit, Case::Fix] {
         let mut runs: Vec<Vec<ChildOutput>> = thread_counts.iter().map(|_| Vec::new()).collect();
         for _ in 0..config.runs {
             for (slot, &threads) in thread_counts.iter().enumerate() {
-                let dir = if check {
+                let dir = if case != Case::Fix {
                     tree.to_path_buf()
                 } else {
                     if copy.exists() {
@@ -628,17 +636,17 @@ fn bench_tree(
                     copy.clone()
                 };
                 runs[slot].push(measure(
-                    &mut secctx_command(config, check, threads, &dir),
+                    &mut secctx_command(config, case, threads, &dir),
                     false,
                 )?);
             }
         }
         for (runs, &threads) in runs.into_iter().zip(&thread_counts) {
             let best = fastest(runs)?;
-            let (case, what) = if check {
-                (Case::Check, format!("fix --check -j{threads}"))
-            } else {
-                (Case::Fix, format!("fix -j{threads}"))
+            let what = match case {
+                Case::Check => format!("fix --check -j{threads}"),
+                Case::Audit => format!("check -j{threads}"),
+                _ => format!("fix -j{threads}"),
             };
             note_status(&mut result.notes, &what, &best);
             rows.push(row(case, threads, best.sample));
@@ -646,7 +654,7 @@ fn bench_tree(
     }
     // The fixed copy must now be stable: a second `fix --check` finds nothing to do.
     let again = measure(
-        &mut secctx_command(config, true, config.threads, &copy),
+        &mut secctx_command(config, Case::Check, config.threads, &copy),
         false,
     )?;
     result.notes.push(format!(
@@ -856,7 +864,7 @@ fn targets(results: &[TreeResult], threads: usize) -> String {
     let peak = |r: &TreeResult| {
         r.rows
             .iter()
-            .filter(|row| matches!(row.case, Case::Check | Case::Fix))
+            .filter(|row| matches!(row.case, Case::Check | Case::Fix | Case::Audit))
             .map(|row| row.sample.rss_mib)
             .fold(0.0_f64, f64::max)
     };
