@@ -135,10 +135,23 @@ pub const TMP_VOLUME: &str = "secctx/tmp-volume";
 
 /// Audit one file's bytes.
 pub fn check_bytes(input: &[u8], settings: &Settings, opts: &CheckOptions) -> CheckReport {
+    check_bytes_with(input, settings, opts, true)
+}
+
+/// `check_bytes`, with the per-document path (`per_document`: in a stream of several documents,
+/// only those that may hold a pod spec are parsed, each on its own, as in `fix`) or with every
+/// file parsed whole; `tests/prefilter.rs` compares the two.
+pub fn check_bytes_with(
+    input: &[u8],
+    settings: &Settings,
+    opts: &CheckOptions,
+    per_document: bool,
+) -> CheckReport {
+    let audit = |input: &[u8]| audit(input, settings, opts, per_document);
     let Audit {
         mut report,
         targets,
-    } = audit(input, settings, opts);
+    } = audit(input);
     if targets.iter().all(Option::is_none) {
         return report;
     }
@@ -147,7 +160,7 @@ pub fn check_bytes(input: &[u8], settings: &Settings, opts: &CheckOptions) -> Ch
     let found: HashSet<&Target> = targets.iter().flatten().collect();
     let left = |run: &fix::FileReport| -> HashSet<Target> {
         match &run.outcome {
-            Outcome::Changed { output } => audit(output, settings, opts)
+            Outcome::Changed { output } => audit(output)
                 .targets
                 .into_iter()
                 .flatten()
@@ -348,7 +361,7 @@ struct Audit {
 }
 
 /// The audit proper: findings with `fixable: false` and their identities.
-fn audit(input: &[u8], settings: &Settings, opts: &CheckOptions) -> Audit {
+fn audit(input: &[u8], settings: &Settings, opts: &CheckOptions, per_document: bool) -> Audit {
     let ended = |outcome| Audit {
         report: CheckReport::ended(outcome),
         targets: Vec::new(),
@@ -370,33 +383,138 @@ fn audit(input: &[u8], settings: &Settings, opts: &CheckOptions) -> Audit {
         return ended(CheckOutcome::Skipped(SkipReason::Empty));
     }
     // A file that cannot hold a pod spec (not even one without containers) is not parsed.
-    if settings.extra_pod_spec_paths.is_empty() && !fix::may_hold_any_pod_spec(text) {
+    let shortcuts = settings.extra_pod_spec_paths.is_empty();
+    if shortcuts && !fix::may_hold_any_pod_spec(text) {
         return ended(CheckOutcome::Skipped(SkipReason::NotKubernetes));
     }
-    let tree = match fix::parse_file(text) {
-        Ok(tree) => tree,
-        Err(Outcome::Failed(e)) => return ended(CheckOutcome::Failed(e)),
-        Err(Outcome::Skipped(reason)) => return ended(CheckOutcome::Skipped(reason)),
-        Err(_) => return ended(CheckOutcome::Skipped(SkipReason::NotKubernetes)),
+    let pieces = if shortcuts && per_document {
+        audit_pieces(text, settings, opts)
+    } else {
+        None
     };
+    let out = match pieces {
+        Some(out) => out,
+        None => {
+            let tree = match fix::parse_file(text) {
+                Ok(tree) => tree,
+                Err(Outcome::Failed(e)) => return ended(CheckOutcome::Failed(e)),
+                Err(Outcome::Skipped(reason)) => return ended(CheckOutcome::Skipped(reason)),
+                Err(_) => return ended(CheckOutcome::Skipped(SkipReason::NotKubernetes)),
+            };
+            let mut out = Audit::checked();
+            audit_tree(&tree, text, settings, opts, &mut out);
+            out
+        }
+    };
+    finish(out)
+}
+
+impl Audit {
+    fn checked() -> Audit {
+        Audit {
+            report: CheckReport::ended(CheckOutcome::Checked),
+            targets: Vec::new(),
+        }
+    }
+}
+
+/// Every pod spec of a parsed stream (or piece of one), audited into `out`.
+fn audit_tree(tree: &Tree, text: &str, settings: &Settings, opts: &CheckOptions, out: &mut Audit) {
     let auditor = Auditor {
-        tree: &tree,
+        tree,
         lines: LineStarts::new(text),
         settings,
         level: opts.level,
         version: pss::effective_version(opts.version),
     };
-    let mut out = Audit {
-        report: CheckReport::ended(CheckOutcome::Checked),
-        targets: Vec::new(),
-    };
     for (doc_index, doc) in tree.docs.iter().enumerate() {
-        for pod in find::find_pod_specs(&tree, doc.root, settings) {
-            auditor.audit(doc_index, doc.root, &pod, &mut out);
+        for pod in find::find_pod_specs(tree, doc.root, settings) {
+            auditor.audit(doc_index, doc.root, &pod, out);
         }
     }
+}
+
+/// The audit of a stream of several documents, one piece at a time (`fix::pieces`): the pieces
+/// that may hold a pod spec (or hold `{{`) are parsed and audited on their own, their documents
+/// and lines moved to their place in the stream. `None` where the stream must be parsed whole:
+/// one piece, `%` directives, a `ResourceList`, a `...` marker or a lone carriage return (which
+/// would make the documents or lines of the pieces left out uncertain), an anchor in a piece
+/// that is read with a possible alias in another, a piece that does not parse alone.
+fn audit_pieces(text: &str, settings: &Settings, opts: &CheckOptions) -> Option<Audit> {
+    let pieces = fix::pieces(text)?;
+    let b = text.as_bytes();
+    let lone_cr = memchr::memchr_iter(b'\r', b).any(|i| b.get(i + 1) != Some(&b'\n'));
+    if lone_cr || fix::marker_lines(text, b"...").next().is_some() {
+        return None;
+    }
+    let piece_text = |i: usize| {
+        &text[pieces[i].start
+            ..pieces
+                .get(i + 1)
+                .map_or(text.len(), |p: &fix::Piece| p.start)]
+    };
+    let selected: Vec<bool> = (0..pieces.len())
+        .map(|i| {
+            let piece = piece_text(i);
+            piece.contains("{{") || fix::may_hold_any_pod_spec(piece)
+        })
+        .collect();
+    let aliased: Vec<bool> = (0..pieces.len())
+        .map(|i| fix::may_hold_node_ref(piece_text(i), b'*'))
+        .collect();
+    let aliases = aliased.iter().filter(|&&a| a).count();
+    let mut out = Audit::checked();
+    let mut docs = 0;
+    for (i, piece) in pieces.iter().enumerate() {
+        let part_text = piece_text(i);
+        if !selected[i] {
+            // A `---` starts a document, and every piece after the first starts with one; the
+            // first holds one if it starts with one or holds anything but comments.
+            let marker = fix::marker_lines(part_text, b"---").next() == Some(0);
+            docs += usize::from(i > 0 || marker || !is_blank(part_text));
+            continue;
+        }
+        let tree = fix::parse_file(part_text).ok()?;
+        let shared = aliases - usize::from(aliased[i]) > 0;
+        if shared && tree.nodes.iter().any(|n| n.anchor != 0) {
+            return None;
+        }
+        let mut part = Audit::checked();
+        audit_tree(&tree, part_text, settings, opts, &mut part);
+        for pod in &mut part.report.pods {
+            pod.doc_index += docs;
+            pod.line += piece.line;
+        }
+        for finding in &mut part.report.findings {
+            finding.line += piece.line;
+        }
+        for target in part.targets.iter_mut().flatten() {
+            target.doc_index += docs;
+            for lines in [
+                &mut target.lines,
+                &mut target.pod_lines,
+                &mut target.object_lines,
+            ] {
+                lines.0 += piece.line;
+                lines.1 += piece.line;
+            }
+        }
+        out.report.pods.append(&mut part.report.pods);
+        out.report.findings.append(&mut part.report.findings);
+        out.targets.append(&mut part.targets);
+        docs += tree.docs.len();
+    }
+    Some(out)
+}
+
+/// The audit's outcome and order: no pod spec is no Kubernetes workload; findings sorted by
+/// position, then rule.
+fn finish(mut out: Audit) -> Audit {
     if out.report.pods.is_empty() {
-        return ended(CheckOutcome::Skipped(SkipReason::NotKubernetes));
+        return Audit {
+            report: CheckReport::ended(CheckOutcome::Skipped(SkipReason::NotKubernetes)),
+            targets: Vec::new(),
+        };
     }
     out.report.pod_specs = out.report.pods.len();
     let mut order: Vec<usize> = (0..out.report.findings.len()).collect();

@@ -241,7 +241,10 @@ const PODLESS_KINDS: &[&str] = &[
 
 /// Offsets of the lines that start with `marker` (`---` or `...`) followed by a space, a tab, a
 /// line break or the end: YAML's document markers.
-fn marker_lines<'a>(text: &'a str, marker: &'static [u8; 3]) -> impl Iterator<Item = usize> + 'a {
+pub(crate) fn marker_lines<'a>(
+    text: &'a str,
+    marker: &'static [u8; 3],
+) -> impl Iterator<Item = usize> + 'a {
     let b = text.as_bytes();
     memchr::memmem::find_iter(b, marker).filter(move |&i| {
         (i == 0 || matches!(b[i - 1], b'\n' | b'\r'))
@@ -509,7 +512,7 @@ fn line_breaks(text: &str) -> usize {
 /// sigil after a space, a flow indicator or at the start of a line, then a character that can
 /// start a name. A `*` or `&` in a plain string (`- *.example.com`, `a && b`) counts too; that
 /// costs only time.
-fn may_hold_node_ref(text: &str, sigil: u8) -> bool {
+pub(crate) fn may_hold_node_ref(text: &str, sigil: u8) -> bool {
     let b = text.as_bytes();
     memchr::memchr_iter(sigil, b).any(|i| {
         (i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b','))

@@ -3,10 +3,11 @@
 //! nothing, on hand-written traps and (with `SECCTX_CORPUS`) on every
 //! corpus file: wherever the shortcut applies, the full pipeline would not have changed or
 //! reported anything either. `check`'s shortcut (the word `spec`) is held to the same: no file it
-//! skips holds a pod spec.
+//! skips holds a pod spec; and its per-document path reports what the whole stream reports.
 
 use std::path::Path;
 
+use secctx::check::{CheckOptions, CheckOutcome, Level, check_bytes_with};
 use secctx::fix::{
     Outcome, fix_bytes_with, may_hold_any_pod_spec, may_hold_pod_spec, parse_file, pieces,
 };
@@ -86,6 +87,86 @@ fn check_skips_only_files_without_any_pod_spec() {
     for text in parsed {
         assert!(may_hold_any_pod_spec(text), "expected parsed: {text}");
     }
+}
+
+/// `check`'s per-document path against the whole stream, on one input: the same report (pods
+/// with their document indexes and lines, findings, fixability) wherever the whole stream can be
+/// read. Returns the two outcomes.
+fn check_pieces_change_nothing(name: &str, input: &[u8]) -> (CheckOutcome, CheckOutcome) {
+    let settings = Settings::default();
+    let opts = CheckOptions {
+        level: Level::Restricted,
+        version: None,
+    };
+    let fast = check_bytes_with(input, &settings, &opts, true);
+    let full = check_bytes_with(input, &settings, &opts, false);
+    if !matches!(full.outcome, CheckOutcome::Failed(_)) {
+        assert_eq!(
+            format!("{fast:#?}"),
+            format!("{full:#?}"),
+            "{name}: check per document differs from the whole stream"
+        );
+    }
+    (fast.outcome, full.outcome)
+}
+
+#[test]
+fn check_per_document_reports_what_the_whole_stream_reports() {
+    let deployment = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers:\n      - name: app\n        image: app:1\n        securityContext: {{runAsUser: 0}}\n"
+        )
+    };
+    let config_map =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  spec: |\n    a: b\n";
+    let service =
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports: [{port: 80}]\n";
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  versions: []\n";
+    let cases = [
+        // A bundle: podless documents between workloads move lines and document indexes.
+        format!(
+            "# bundle\n{config_map}---\n{}---\n{crd}---\n{service}---\n{}",
+            deployment("a"),
+            deployment("b")
+        ),
+        // A first piece of comments only holds no document.
+        format!("# header\n\n---\n{config_map}---\n{}", deployment("a")),
+        // Empty documents count.
+        format!("---\n---\n{config_map}---\n---\n{}", deployment("a")),
+        // CRLF.
+        format!("{config_map}---\n{}", deployment("a")).replace('\n', "\r\n"),
+        // Kept whole: a lone CR, a `...` marker, an anchor with an alias elsewhere.
+        format!("{config_map}---\n{}", deployment("a")).replacen('\n', "\r", 1),
+        format!("{config_map}...\n---\n{}", deployment("a")),
+        format!(
+            "{}  labels: &l {{app: a}}\n---\n{}  labels: *l\n",
+            deployment("a"),
+            deployment("b")
+        ),
+        // A pod spec without containers beside a Service.
+        format!(
+            "{service}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: p}}\nspec:\n  template:\n    spec:\n      volumes: [{{name: h, hostPath: {{path: /}}}}]\n"
+        ),
+        // A template piece makes the stream a template, as whole.
+        format!(
+            "{}---\n{{{{ if .Values.x }}}}\nkind: Pod\n{{{{ end }}}}\n",
+            deployment("a")
+        ),
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let (fast, full) = check_pieces_change_nothing(&format!("case {i}"), case.as_bytes());
+        assert!(
+            !matches!(full, CheckOutcome::Failed(_)),
+            "case {i} should parse whole: {full:?}"
+        );
+        assert_eq!(fast, full);
+    }
+    // An invalid document that cannot hold a pod spec does not stop the audit of the workload
+    // beside it (as in `fix`); the whole stream fails on it.
+    let text = format!("{config_map}  bad: [\n---\n{}", deployment("a"));
+    let (fast, full) = check_pieces_change_nothing("invalid neighbour", text.as_bytes());
+    assert!(matches!(full, CheckOutcome::Failed(_)), "{full:?}");
+    assert_eq!(fast, CheckOutcome::Checked);
 }
 
 /// The per-document path (`fix::pieces`: only the documents that may hold a pod spec are parsed,
@@ -394,6 +475,7 @@ fn corpus_files_skipped_by_the_shortcut_need_nothing() {
     let mut skipped = 0;
     let mut split = 0;
     let mut check_skipped = 0;
+    let mut checked = 0;
     for f in &files {
         let bytes = std::fs::read(f).expect("read");
         let text = String::from_utf8_lossy(&bytes);
@@ -409,11 +491,18 @@ fn corpus_files_skipped_by_the_shortcut_need_nothing() {
         if check_skips_no_pod_spec(&name, &text) {
             check_skipped += 1;
         }
+        if let (CheckOutcome::Checked, CheckOutcome::Checked) =
+            check_pieces_change_nothing(&name, &bytes)
+        {
+            checked += 1;
+        }
     }
     eprintln!(
         "{check_skipped} of {} corpus files skipped by check's shortcut; none holds a pod spec",
         files.len()
     );
+    eprintln!("{checked} corpus files checked alike per document and whole");
+    assert!(checked > 300, "check audits the corpus's workloads");
     assert!(
         check_skipped > 500,
         "check's shortcut should apply to many corpus files"
