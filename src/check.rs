@@ -447,27 +447,12 @@ fn audit_pieces(text: &str, settings: &Settings, opts: &CheckOptions) -> Option<
     if lone_cr || fix::marker_lines(text, b"...").next().is_some() {
         return None;
     }
-    let piece_text = |i: usize| {
-        &text[pieces[i].start
-            ..pieces
-                .get(i + 1)
-                .map_or(text.len(), |p: &fix::Piece| p.start)]
-    };
-    let selected: Vec<bool> = (0..pieces.len())
-        .map(|i| {
-            let piece = piece_text(i);
-            piece.contains("{{") || fix::may_hold_any_pod_spec(piece)
-        })
-        .collect();
-    let aliased: Vec<bool> = (0..pieces.len())
-        .map(|i| fix::may_hold_node_ref(piece_text(i), b'*'))
-        .collect();
-    let aliases = aliased.iter().filter(|&&a| a).count();
     let mut out = Audit::checked();
     let mut docs = 0;
     for (i, piece) in pieces.iter().enumerate() {
-        let part_text = piece_text(i);
-        if !selected[i] {
+        let part_text = &text[piece.start..piece.end];
+        // Selected as for `fix`, with `check`'s word; a piece with `{{` is always read.
+        if !(part_text.contains("{{") || fix::may_hold_any_pod_spec(part_text)) {
             // A `---` starts a document, and every piece after the first starts with one; the
             // first holds one if it starts with one or holds anything but comments.
             let marker = fix::marker_lines(part_text, b"---").next() == Some(0);
@@ -475,8 +460,7 @@ fn audit_pieces(text: &str, settings: &Settings, opts: &CheckOptions) -> Option<
             continue;
         }
         let tree = fix::parse_file(part_text).ok()?;
-        let shared = aliases - usize::from(aliased[i]) > 0;
-        if shared && tree.nodes.iter().any(|n| n.anchor != 0) {
+        if piece.shared && tree.has_anchor() {
             return None;
         }
         let mut part = Audit::checked();

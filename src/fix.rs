@@ -362,24 +362,14 @@ pub fn fix_bytes_with(input: &[u8], settings: &Settings, prefilter: bool) -> Fil
     let mut output = String::new();
     let mut changed = false;
     let mut kubernetes = false;
-    let piece_text = |i: usize| {
-        &body[pieces[i].start..pieces.get(i + 1).map_or(body.len(), |p: &Piece| p.start)]
-    };
-    // Which pieces may hold an alias (to an anchor of a piece that is read: see `fix_piece`).
-    let aliased: Vec<bool> = (0..pieces.len())
-        .map(|i| may_hold_node_ref(piece_text(i), b'*'))
-        .collect();
-    let aliases = aliased.iter().filter(|&&a| a).count();
-    for (i, piece) in pieces.iter().enumerate() {
-        let end = pieces.get(i + 1).map_or(body.len(), |p| p.start);
-        let text = &body[piece.start..end];
+    for piece in &pieces {
+        let text = &body[piece.start..piece.end];
         if !piece.selected {
             report.stats.documents += usize::from(!is_blank_yaml(text) || text.starts_with("---"));
             output.push_str(text);
             continue;
         }
-        let shared = aliases - usize::from(aliased[i]) > 0;
-        let Some(mut part) = fix_piece(text, settings, false, shared) else {
+        let Some(mut part) = fix_piece(text, settings, false, piece.shared) else {
             let mut report = fix_stream(body, settings, true);
             add_bom(&mut report, bom);
             return report;
@@ -449,10 +439,15 @@ fn add_bom(report: &mut FileReport, bom: bool) {
 pub struct Piece {
     /// Byte offset of the piece's first line.
     pub start: usize,
+    /// Byte offset where the next piece starts (or the text's length).
+    pub end: usize,
     /// Number of lines before it.
     pub line: usize,
     /// Whether the piece may hold a pod spec (parsed and edited) or not (copied as it is).
     pub selected: bool,
+    /// Whether another piece may hold an alias: then an anchor in this one sends the stream back
+    /// whole (yaml-rust2 lets an alias refer to an anchor of an earlier document).
+    pub shared: bool,
 }
 
 /// The pieces of a stream for the per-document path, or `None` where the stream is handled
@@ -484,16 +479,24 @@ pub fn pieces(text: &str) -> Option<Vec<Piece>> {
     let mut line = 0;
     let mut counted = 0;
     let mut pieces = Vec::with_capacity(starts.len());
+    let mut aliased = Vec::with_capacity(starts.len());
     for (i, &start) in starts.iter().enumerate() {
         line += line_breaks(&text[counted..start]);
         counted = start;
         let end = starts.get(i + 1).copied().unwrap_or(text.len());
         let piece = &text[start..end];
+        aliased.push(may_hold_node_ref(piece, b'*'));
         pieces.push(Piece {
             start,
+            end,
             line,
             selected: may_hold_pod_spec(piece) || piece.contains("{{"),
+            shared: false,
         });
+    }
+    let aliases = aliased.iter().filter(|&&a| a).count();
+    for (piece, aliased) in pieces.iter_mut().zip(aliased) {
+        piece.shared = aliases > usize::from(aliased);
     }
     Some(pieces)
 }
@@ -512,7 +515,7 @@ fn line_breaks(text: &str) -> usize {
 /// sigil after a space, a flow indicator or at the start of a line, then a character that can
 /// start a name. A `*` or `&` in a plain string (`- *.example.com`, `a && b`) counts too; that
 /// costs only time.
-pub(crate) fn may_hold_node_ref(text: &str, sigil: u8) -> bool {
+fn may_hold_node_ref(text: &str, sigil: u8) -> bool {
     let b = text.as_bytes();
     memchr::memchr_iter(sigil, b).any(|i| {
         (i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b','))
@@ -538,7 +541,7 @@ fn fix_piece(body: &str, settings: &Settings, krm: bool, shared: bool) -> Option
         Ok(t) => t,
         Err(outcome) => return Some(FileReport::new(outcome)),
     };
-    if shared && tree.nodes.iter().any(|n| n.anchor != 0) {
+    if shared && tree.has_anchor() {
         return None;
     }
     if is_template(body, &tree) {

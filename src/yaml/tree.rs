@@ -81,6 +81,11 @@ impl Tree {
         &self.nodes[id]
     }
 
+    /// Whether any node carries an anchor (`&name`).
+    pub fn has_anchor(&self) -> bool {
+        self.nodes.iter().any(|n| n.anchor != 0)
+    }
+
     /// Follows aliases to the anchored node (bounded, so a broken alias cannot loop).
     pub fn resolve(&self, mut id: NodeId) -> NodeId {
         for _ in 0..64 {
