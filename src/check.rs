@@ -147,11 +147,11 @@ pub fn check_bytes_with(
     opts: &CheckOptions,
     per_document: bool,
 ) -> CheckReport {
-    let audit = |input: &[u8]| audit(input, settings, opts, per_document);
+    let audit_text = |text: &[u8]| audit(text, settings, opts, per_document);
     let Audit {
         mut report,
         targets,
-    } = audit(input);
+    } = audit_text(input);
     if targets.iter().all(Option::is_none) {
         return report;
     }
@@ -160,7 +160,7 @@ pub fn check_bytes_with(
     let found: HashSet<&Target> = targets.iter().flatten().collect();
     let left = |run: &fix::FileReport| -> HashSet<Target> {
         match &run.outcome {
-            Outcome::Changed { output } => audit(output)
+            Outcome::Changed { output } => audit_text(output)
                 .targets
                 .into_iter()
                 .flatten()
