@@ -91,7 +91,8 @@ fn check_skips_only_files_without_any_pod_spec() {
 
 /// `check`'s per-document path against the whole stream, on one input: the same report (pods
 /// with their document indexes and lines, findings, fixability) wherever the whole stream can be
-/// read. Returns the two outcomes.
+/// read (where it cannot, it fails, or is taken for a template when it holds `{{`). Returns the
+/// two outcomes.
 fn check_pieces_change_nothing(name: &str, input: &[u8]) -> (CheckOutcome, CheckOutcome) {
     let settings = Settings::default();
     let opts = CheckOptions {
@@ -100,7 +101,8 @@ fn check_pieces_change_nothing(name: &str, input: &[u8]) -> (CheckOutcome, Check
     };
     let fast = check_bytes_with(input, &settings, &opts, true);
     let full = check_bytes_with(input, &settings, &opts, false);
-    if !matches!(full.outcome, CheckOutcome::Failed(_)) {
+    let text = String::from_utf8_lossy(input);
+    if parse_file(text.strip_prefix('\u{feff}').unwrap_or(&text)).is_ok() {
         assert_eq!(
             format!("{fast:#?}"),
             format!("{full:#?}"),

@@ -4,11 +4,16 @@
 //!
 //! `check_pipeline` is the fuzz target's body (`fuzz/fuzz_targets/pipeline.rs` includes this file
 //! as a module); the tests below replay inputs the fuzzer found and hand-made worst cases, each
-//! named after what broke or what it guards.
+//! named after what broke or what it guards. `check`'s reading of the same bytes is held to its
+//! own promises here too (see `check_audit`).
 
 #![allow(dead_code)]
 
-use secctx::fix::{Outcome, fix_bytes, fix_bytes_with, pieces};
+use secctx::check::{CheckOptions, Level, check_bytes_with};
+use secctx::fix::{
+    Outcome, SkipReason, fix_bytes, fix_bytes_with, may_hold_any_pod_spec, parse_file, pieces,
+};
+use secctx::k8s::find::find_pod_specs;
 use secctx::settings::Settings;
 use secctx::yaml::text::strip_bom;
 use secctx::yaml::tree::{Kind, NodeId, Tree, parse};
@@ -31,6 +36,41 @@ pub fn check_pipeline(data: &[u8]) {
     for (settings, forced) in settings_under_test() {
         check_one(data, &settings, forced);
     }
+    check_audit(data);
+}
+
+/// `secctx check` on `data`: a file its shortcut skips holds no pod spec, and its per-document
+/// report equals the whole stream's wherever the whole stream can be read (where it cannot, the
+/// whole stream fails or is taken for a template, and the per-document path may still audit the
+/// documents that parse, as `fix` edits them).
+fn check_audit(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let body = strip_bom(text).0;
+    let Ok(tree) = parse_file(body) else {
+        return;
+    };
+    if !may_hold_any_pod_spec(body) {
+        for doc in &tree.docs {
+            assert!(
+                find_pod_specs(&tree, doc.root, &Settings::default()).is_empty(),
+                "check's shortcut skips a pod spec"
+            );
+        }
+    }
+    let opts = CheckOptions {
+        level: Level::Restricted,
+        version: None,
+    };
+    let settings = Settings::default();
+    let fast = check_bytes_with(data, &settings, &opts, true);
+    let full = check_bytes_with(data, &settings, &opts, false);
+    assert_eq!(
+        format!("{fast:?}"),
+        format!("{full:?}"),
+        "check per document differs from the whole stream"
+    );
 }
 
 fn check_one(data: &[u8], settings: &Settings, forced: bool) {
@@ -61,6 +101,12 @@ fn check_one(data: &[u8], settings: &Settings, forced: bool) {
         // checks below then go piece by piece).
         (Outcome::Changed { .. } | Outcome::Unchanged, Outcome::Failed(e)) => {
             e.kind == "invalid-yaml" && split(data).is_some()
+        }
+        // The same where the text holds `{{` anywhere (even quoted): the whole stream's failure
+        // is then taken for a Helm template.
+        (Outcome::Changed { .. }, Outcome::Skipped(SkipReason::Template)) => {
+            split(data).is_some()
+                && std::str::from_utf8(data).is_ok_and(|t| parse(strip_bom(t).0).is_err())
         }
         _ => false,
     };
@@ -328,6 +374,32 @@ fn an_invalid_document_that_cannot_hold_a_pod_spec_does_not_stop_the_others() {
         "{text}"
     );
     assert!(text.contains("runAsNonRoot: true"), "{text}");
+}
+
+#[test]
+fn a_broken_document_beside_a_quoted_template_marker_does_not_stop_the_others() {
+    // Found by mutating corpus files: a ConfigMap with a duplicate key, an ApplicationSet whose
+    // quoted strings hold `{{name}}`, a pod. The whole stream fails and, holding `{{`, is taken
+    // for a template; per document the pod is hardened and checked all the same.
+    let input = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: a\n---\napiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nspec:\n  template:\n    metadata:\n      name: '{{{{name}}}}-app'\n---\n{POD}"
+    );
+    check_pipeline(input.as_bytes());
+    let whole = fix_bytes_with(input.as_bytes(), &Settings::default(), false);
+    assert_eq!(whole.outcome, Outcome::Skipped(SkipReason::Template));
+    let report = fix_bytes(input.as_bytes(), &Settings::default());
+    assert!(
+        matches!(report.outcome, Outcome::Changed { .. }),
+        "{:?}",
+        report.outcome
+    );
+    let opts = CheckOptions {
+        level: Level::Restricted,
+        version: None,
+    };
+    let check = check_bytes_with(input.as_bytes(), &Settings::default(), &opts, true);
+    assert_eq!(check.pods.len(), 1, "{check:?}");
+    assert_eq!(check.pods[0].doc_index, 2);
 }
 
 #[test]
