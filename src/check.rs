@@ -379,7 +379,7 @@ fn audit(input: &[u8], settings: &Settings, opts: &CheckOptions, per_document: b
         }
     };
     let text = crate::yaml::strip_bom(text).0;
-    if is_blank(text) {
+    if fix::is_blank_yaml(text) {
         return ended(CheckOutcome::Skipped(SkipReason::Empty));
     }
     // A file that cannot hold a pod spec (not even one without containers) is not parsed.
@@ -441,7 +441,7 @@ fn audit_tree(tree: &Tree, text: &str, settings: &Settings, opts: &CheckOptions,
 /// would make the documents or lines of the pieces left out uncertain), an anchor in a piece
 /// that is read with a possible alias in another, a piece that does not parse alone.
 fn audit_pieces(text: &str, settings: &Settings, opts: &CheckOptions) -> Option<Audit> {
-    let pieces = fix::pieces(text)?;
+    let pieces = fix::pieces_by(text, fix::may_hold_any_pod_spec)?;
     let b = text.as_bytes();
     let lone_cr = memchr::memchr_iter(b'\r', b).any(|i| b.get(i + 1) != Some(&b'\n'));
     if lone_cr || fix::marker_lines(text, b"...").next().is_some() {
@@ -449,14 +449,10 @@ fn audit_pieces(text: &str, settings: &Settings, opts: &CheckOptions) -> Option<
     }
     let mut out = Audit::checked();
     let mut docs = 0;
-    for (i, piece) in pieces.iter().enumerate() {
+    for piece in &pieces {
         let part_text = &text[piece.start..piece.end];
-        // Selected as for `fix`, with `check`'s word; a piece with `{{` is always read.
-        if !(part_text.contains("{{") || fix::may_hold_any_pod_spec(part_text)) {
-            // A `---` starts a document, and every piece after the first starts with one; the
-            // first holds one if it starts with one or holds anything but comments.
-            let marker = fix::marker_lines(part_text, b"---").next() == Some(0);
-            docs += usize::from(i > 0 || marker || !is_blank(part_text));
+        if !piece.selected {
+            docs += piece.unread_documents(part_text);
             continue;
         }
         let tree = fix::parse_file(part_text).ok()?;
@@ -509,14 +505,6 @@ fn finish(mut out: Audit) -> Audit {
     out.report.findings = order.iter().map(|&i| findings[i].clone()).collect();
     out.targets = order.iter().map(|&i| targets[i].clone()).collect();
     out
-}
-
-/// Empty, or only comments, blank lines and document markers.
-fn is_blank(text: &str) -> bool {
-    text.lines().all(|l| {
-        let t = l.trim();
-        t.is_empty() || t.starts_with('#') || t == "---" || t == "..."
-    })
 }
 
 /// 1-based line and column (in characters) of a byte offset in possibly invalid UTF-8.

@@ -126,8 +126,8 @@ pub fn decode(input: &[u8]) -> Result<&str, FileError> {
     })
 }
 
-/// Whether a text is empty or holds only comments and blank lines.
-fn is_blank_yaml(text: &str) -> bool {
+/// Whether a text is empty or holds only comments, blank lines and document markers.
+pub(crate) fn is_blank_yaml(text: &str) -> bool {
     text.lines().all(|l| {
         let t = l.trim();
         t.is_empty() || t.starts_with('#') || t == "---" || t == "..."
@@ -365,7 +365,7 @@ pub fn fix_bytes_with(input: &[u8], settings: &Settings, prefilter: bool) -> Fil
     for piece in &pieces {
         let text = &body[piece.start..piece.end];
         if !piece.selected {
-            report.stats.documents += usize::from(!is_blank_yaml(text) || text.starts_with("---"));
+            report.stats.documents += piece.unread_documents(text);
             output.push_str(text);
             continue;
         }
@@ -450,6 +450,16 @@ pub struct Piece {
     pub shared: bool,
 }
 
+impl Piece {
+    /// The documents the piece holds, counted without parsing it (for a piece that is not read):
+    /// a `---` starts a document, and every piece after the first starts with one; the first
+    /// holds one if it starts with one or holds anything but comments. Exact unless a `...`
+    /// marker inside is followed by a bare document.
+    pub fn unread_documents(&self, text: &str) -> usize {
+        usize::from(text.starts_with("---") || !is_blank_yaml(text))
+    }
+}
+
 /// The pieces of a stream for the per-document path, or `None` where the stream is handled
 /// whole: a single piece; `%` directives (they belong to the next document but sit before its
 /// `---`); a kpt `ResourceList` (its results are written into the first document). (An anchor
@@ -464,6 +474,12 @@ pub struct Piece {
 /// A piece with `{{` is always parsed, so that a Helm template anywhere in the file is found
 /// (`is_template`) as in the whole stream.
 pub fn pieces(text: &str) -> Option<Vec<Piece>> {
+    pieces_by(text, may_hold_pod_spec)
+}
+
+/// `pieces`, with the pieces that `may_hold` (or that hold `{{`) selected: `secctx check` selects
+/// with `may_hold_any_pod_spec`.
+pub fn pieces_by(text: &str, may_hold: fn(&str) -> bool) -> Option<Vec<Piece>> {
     let b = text.as_bytes();
     let directive = b.first() == Some(&b'%')
         || memchr::memmem::find(b, b"\n%").is_some()
@@ -490,7 +506,7 @@ pub fn pieces(text: &str) -> Option<Vec<Piece>> {
             start,
             end,
             line,
-            selected: may_hold_pod_spec(piece) || piece.contains("{{"),
+            selected: may_hold(piece) || piece.contains("{{"),
             shared: false,
         });
     }
