@@ -438,8 +438,8 @@ fn audit_tree(tree: &Tree, text: &str, settings: &Settings, opts: &CheckOptions,
 /// that may hold a pod spec (or hold `{{`) are parsed and audited on their own, their documents
 /// and lines moved to their place in the stream. `None` where the stream must be parsed whole:
 /// one piece, `%` directives, a `ResourceList`, a `...` marker or a lone carriage return (which
-/// would make the documents or lines of the pieces left out uncertain), an anchor in a piece
-/// that is read with a possible alias in another, a piece that does not parse alone.
+/// would make the documents or lines of the pieces left out uncertain), a piece that does not
+/// parse alone.
 fn audit_pieces(text: &str, settings: &Settings, opts: &CheckOptions) -> Option<Audit> {
     let pieces = fix::pieces_by(text, fix::may_hold_any_pod_spec)?;
     let b = text.as_bytes();
@@ -455,10 +455,10 @@ fn audit_pieces(text: &str, settings: &Settings, opts: &CheckOptions) -> Option<
             docs += piece.unread_documents(part_text);
             continue;
         }
+        // A piece with an alias of another piece's anchor does not parse alone, and the whole
+        // stream decides (unlike `fix`, the audit edits nothing, so an anchor that another piece
+        // aliases does not matter).
         let tree = fix::parse_file(part_text).ok()?;
-        if piece.shared && tree.has_anchor() {
-            return None;
-        }
         let mut part = Audit::checked();
         audit_tree(&tree, part_text, settings, opts, &mut part);
         for pod in &mut part.report.pods {

@@ -137,9 +137,11 @@ fn check_per_document_reports_what_the_whole_stream_reports() {
         format!("---\n---\n{config_map}---\n---\n{}", deployment("a")),
         // CRLF.
         format!("{config_map}---\n{}", deployment("a")).replace('\n', "\r\n"),
-        // Kept whole: a lone CR, a `...` marker, an anchor with an alias elsewhere.
+        // Kept whole: a lone CR, a `...` marker, an alias of an anchor in another document (the
+        // aliasing piece does not parse alone).
         format!("{config_map}---\n{}", deployment("a")).replacen('\n', "\r", 1),
-        format!("{config_map}...\n---\n{}", deployment("a")),
+        // (after `...` a bare document follows: the ConfigMap's piece holds two)
+        format!("{config_map}...\nkind: Secret\n---\n{}", deployment("a")),
         format!(
             "{}  labels: &l {{app: a}}\n---\n{}  labels: *l\n",
             deployment("a"),
